@@ -1,0 +1,62 @@
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import { requireAdmin } from './admin-auth.js';
+import { Problem, notFound } from './problem.js';
+import { tenantsRouter } from './tenants.js';
+
+export interface AppDeps {
+  db: Database;
+  adminToken: string;
+  publicUrl: string | undefined;
+  logger: Logger;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('etag', false);
+
+  app.use('/api', adminApi(deps));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  return app;
+}
+
+function adminApi(deps: AppDeps): express.Router {
+  const api = express.Router();
+  api.use(requireAdmin(deps.adminToken));
+  api.use(express.json({ limit: '10mb' }));
+  api.use(tenantsRouter(deps.db, deps.publicUrl));
+  api.use((req) => {
+    throw notFound(`no route for ${req.method} ${req.baseUrl}${req.path}`);
+  });
+  api.use(problemHandler(deps.logger));
+  return api;
+}
+
+/** Renders every error of /api as problem JSON; unexpected ones are logged, never echoed. */
+function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    let problem: Problem;
+    if (err instanceof Problem) problem = err;
+    else if (isBodyParserError(err)) {
+      problem = err.type === 'entity.too.large'
+        ? new Problem(413, 'Payload Too Large', `the body exceeds ${err.limit} bytes`)
+        : new Problem(400, 'Bad Request', 'the body is not valid JSON');
+    } else {
+      logger.error({ err, method: req.method, path: req.originalUrl }, 'unhandled error in admin API');
+      problem = new Problem(500, 'Internal Server Error', 'an unexpected error occurred; see the server log');
+    }
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  };
+}
+
+interface BodyParserError { type: string; limit?: number; status: number }
+
+export function isBodyParserError(err: unknown): err is BodyParserError {
+  return typeof err === 'object' && err !== null && 'type' in err && 'status' in err
+    && typeof (err as { type: unknown }).type === 'string';
+}

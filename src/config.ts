@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives a typed Config.
+ * Values that dev mode fills in (database, admin token) stay optional here; `scimflow dev`
+ * supplies them and production entry points insist on them.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  PORT: port.default(3000),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  SECRETS_KEY: z.string().min(16, 'SECRETS_KEY must be at least 16 characters').optional(),
+  PUBLIC_URL: z.string().url().transform((u) => u.replace(/\/+$/, '')).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = {
+  databaseUrl: string | undefined;
+  temporalAddress: string | undefined;
+  temporalNamespace: string;
+  port: number;
+  adminToken: string | undefined;
+  secretsKey: string | undefined;
+  publicUrl: string | undefined;
+  dataDir: string;
+  temporalDevPort: number;
+  temporalUiPort: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as they do in docker-compose files and shell exports.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    port: e.PORT,
+    adminToken: e.ADMIN_TOKEN,
+    secretsKey: e.SECRETS_KEY,
+    publicUrl: e.PUBLIC_URL,
+    dataDir: e.DATA_DIR,
+    temporalDevPort: e.TEMPORAL_DEV_PORT,
+    temporalUiPort: e.TEMPORAL_UI_PORT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Narrows an optional setting for entry points that cannot run without it. */
+export function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new ConfigError(`${name} is required`);
+  return value;
+}

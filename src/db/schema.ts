@@ -1,0 +1,3 @@
+// Every table family of scimflow, re-exported for drizzle-kit and the typed client.
+export * from './tenants.js';
+export * from './target.js';

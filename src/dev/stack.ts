@@ -1,0 +1,79 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { connect, type Database } from '../db/client.js';
+import { runMigrations } from '../db/migrate.js';
+import { startServer } from '../api/server.js';
+import { generateToken } from '../target/tokens.js';
+import { createTenant, findTenantByName, issueToken, tenantForToken } from '../target/tenants.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+export interface DevStack {
+  apiUrl: string;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_TENANT = 'default';
+
+/** Reads a secret kept in DATA_DIR, creating it on first start so restarts print the same one. */
+async function persistedSecret(file: string, make: () => string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const value = make();
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+/**
+ * The default tenant's SCIM token is kept in DATA_DIR (dev only) so that the printed token
+ * keeps working across restarts; a token revoked meanwhile is replaced.
+ */
+async function defaultTenantToken(db: Database, dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'default-tenant-token');
+  if (existsSync(file)) {
+    const token = (await readFile(file, 'utf8')).trim();
+    if (await tenantForToken(db, token)) return token;
+  }
+  const existing = await findTenantByName(db, DEFAULT_TENANT);
+  const token = existing ? (await issueToken(db, existing.id)).token : (await createTenant(db, DEFAULT_TENANT)).token.token;
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+export async function startDevStack(config: Config): Promise<DevStack> {
+  const logger = createLogger(config.logLevel);
+  const dataDir = path.resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(path.join(dataDir, 'postgres'));
+  const databaseUrl = config.databaseUrl ?? embedded!.url;
+  await runMigrations(databaseUrl);
+  const handle = connect(databaseUrl);
+
+  const adminToken = config.adminToken ?? await persistedSecret(path.join(dataDir, 'admin-token'), generateToken);
+  const scimToken = await defaultTenantToken(handle.db, dataDir);
+  const server = await startServer({ db: handle.db, adminToken, publicUrl: config.publicUrl, logger }, config.port);
+  const origin = config.publicUrl ?? `http://localhost:${config.port}`;
+
+  console.log([
+    '',
+    'scimflow is running',
+    `  API:             ${origin}/api  (Authorization: Bearer ${adminToken})`,
+    `  SCIM tenant URL: ${origin}/scim/v2  (tenant "${DEFAULT_TENANT}")`,
+    `  SCIM token:      ${scimToken}`,
+    `  Database:        ${embedded ? `embedded PostgreSQL in ${path.join(dataDir, 'postgres')}` : 'DATABASE_URL'}`,
+    '',
+  ].join('\n'));
+
+  return {
+    apiUrl: server.url,
+    adminToken,
+    async stop() {
+      await server.close();
+      await handle.close();
+      await embedded?.stop();
+    },
+  };
+}
