@@ -1,0 +1,13 @@
+# Production image: one image, three roles (migrate, api, worker) chosen by the command.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY bin ./bin
+COPY src ./src
+COPY drizzle ./drizzle
+COPY tsconfig.json ./
+USER node
+ENTRYPOINT ["node", "bin/scimflow.js"]
+CMD ["api"]
