@@ -14,8 +14,13 @@ export const scimUsers = pgTable('scim_users', {
   externalId: text('external_id'),
   displayName: text('display_name'),
   active: boolean('active').notNull().default(true),
-  /** value of the first `emails` entry with type "work" */
+  /** value of the first `emails` entry whose type is "work" (any case) */
   workEmail: text('work_email'),
+  /**
+   * true when the user has more than one work email: only then must a work-email filter
+   * look past `work_email` into the JSON, which keeps the common case an index lookup.
+   */
+  workEmailsMultiple: boolean('work_emails_multiple').notNull().default(false),
   nameFormatted: text('name_formatted'),
   resource: jsonb('resource').notNull().$type<Record<string, unknown>>(),
   version: integer('version').notNull().default(1),
@@ -27,6 +32,7 @@ export const scimUsers = pgTable('scim_users', {
   index('scim_users_external_id_idx').on(t.tenantId, t.externalId),
   index('scim_users_display_name_idx').on(t.tenantId, sql`lower(${t.displayName})`),
   index('scim_users_work_email_idx').on(t.tenantId, sql`lower(${t.workEmail})`),
+  index('scim_users_work_emails_multiple_idx').on(t.tenantId).where(sql`${t.workEmailsMultiple}`),
   index('scim_users_name_formatted_idx').on(t.tenantId, sql`lower(${t.nameFormatted})`),
   index('scim_users_active_idx').on(t.tenantId, t.active),
 ]);

@@ -1,0 +1,2 @@
+ALTER TABLE "scim_users" ADD COLUMN "work_emails_multiple" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "scim_users_work_emails_multiple_idx" ON "scim_users" USING btree ("tenant_id") WHERE "scim_users"."work_emails_multiple";
