@@ -2,3 +2,4 @@
 export * from './tenants.js';
 export * from './target.js';
 export * from './provisioning.js';
+export * from './directory.js';
