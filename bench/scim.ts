@@ -1,0 +1,320 @@
+/**
+ * `npm run bench:scim`: the SCIM endpoint under load, next to the ceiling of our stack.
+ *
+ * Seeds a tenant with BENCH_USERS users (default 100,000) and one group holding all of them,
+ * starts `scimflow api` and bench/ceiling.ts as child processes on a fresh database, drives
+ * each scenario with autocannon on loopback and prints req/s, p50/p99 latency, the API's
+ * RSS, and our throughput as a ratio of the ceiling's, with PASS/FAIL against the targets of
+ * issue 2. The ceiling runs before and after our scenarios and its mean is the reference,
+ * so drift on this shared machine shows up in both numbers instead of only in ours.
+ *
+ * Env: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_USERS,
+ * BENCH_GROUPS (1,000 small groups), BENCH_MEMBER_OPS (500), BENCH_BULK_PATCHES (5),
+ * BENCH_ONLY (comma-separated scenario keys, or "ceiling"), BENCH_DATABASE_URL,
+ * BENCH_CPU_PROF (a directory: profile the API with --cpu-prof into it).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes, randomInt } from 'node:crypto';
+import { freePort } from '../src/dev/embedded-postgres.js';
+import { freshBenchDatabase } from './support/database.js';
+import { runLoad, runSequential, type HttpRequest, type LoadFigures } from './support/load.js';
+import { startServerProcess, withPeakRss, type ServerProcess } from './support/processes.js';
+import { failedTooOften, failureNote, formatTable, type Row } from './support/report.js';
+import { BIG_GROUP, CORE_USER, ENTERPRISE_USER, groupName, seedTenant, userName, workEmail, type SeededTenant } from './support/seed.js';
+
+const repoFile = (relative: string) => fileURLToPath(new URL(`../${relative}`, import.meta.url));
+const env = process.env;
+const int = (name: string, fallback: number) => (env[name] ? Number.parseInt(env[name], 10) : fallback);
+const settings = {
+  durationSec: int('BENCH_DURATION', 10),
+  connections: int('BENCH_CONNECTIONS', 50),
+  warmupSec: int('BENCH_WARMUP', 2),
+  users: int('BENCH_USERS', 100_000),
+  groups: int('BENCH_GROUPS', 1_000),
+  memberOps: int('BENCH_MEMBER_OPS', 500),
+  bulkPatches: int('BENCH_BULK_PATCHES', 5),
+  only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
+  cpuProfDir: env.BENCH_CPU_PROF,
+};
+
+const TARGET = { getRatio: 0.75, writeRatio: 0.6, memberP99Ms: 10, thousandMembersMs: 200, rssMb: 300 };
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const SCIM = '/scim/v2';
+const q = encodeURIComponent;
+const runId = randomBytes(4).toString('hex');
+
+interface LoadScenario {
+  key: string;
+  title: string;
+  kind: 'get' | 'write';
+  next: (seed: SeededTenant) => () => HttpRequest;
+}
+
+const anyUser = () => randomInt(1, settings.users + 1);
+
+function counter(): () => number {
+  let n = 0;
+  return () => ++n;
+}
+
+function newUser(prefix: string, n: number): Record<string, unknown> {
+  const name = `${prefix}-${runId}-${n}`;
+  return {
+    schemas: [CORE_USER, ENTERPRISE_USER],
+    externalId: name,
+    userName: `${name}@bench.example.com`,
+    active: true,
+    displayName: `New ${n}`,
+    emails: [{ primary: true, type: 'work', value: `${name}@mail.bench.example.com` }],
+    name: { formatted: `New ${n}`, familyName: `${n}`, givenName: 'New' },
+    [ENTERPRISE_USER]: { department: 'Benchmarks', employeeNumber: `${n}` },
+  };
+}
+
+const scenarios: LoadScenario[] = [
+  {
+    key: 'filter-username',
+    title: 'GET /Users filter userName eq',
+    kind: 'get',
+    next: () => () => ({ method: 'GET', path: `${SCIM}/Users?filter=${q(`userName eq "${userName(anyUser())}"`)}` }),
+  },
+  {
+    key: 'filter-email',
+    title: 'GET /Users filter emails[type eq "work"].value eq',
+    kind: 'get',
+    next: () => () => ({ method: 'GET', path: `${SCIM}/Users?filter=${q(`emails[type eq "work"].value eq "${workEmail(anyUser())}"`)}` }),
+  },
+  {
+    key: 'get-by-id',
+    title: 'GET /Users/{id}',
+    kind: 'get',
+    next: (seed) => () => ({ method: 'GET', path: `${SCIM}/Users/${seed.userIds[anyUser()]}` }),
+  },
+  {
+    key: 'post-user',
+    title: 'POST /Users',
+    kind: 'write',
+    next: () => {
+      const n = counter();
+      return () => ({ method: 'POST', path: `${SCIM}/Users`, body: newUser('api', n()) });
+    },
+  },
+  {
+    key: 'patch-user',
+    title: 'PATCH /Users/{id} (Entra legacy body)',
+    kind: 'write',
+    next: (seed) => {
+      // consecutive users, so no two connections PATCH the same user at once
+      const n = counter();
+      return () => {
+        const i = (n() % settings.users) + 1;
+        return {
+          method: 'PATCH',
+          path: `${SCIM}/Users/${seed.userIds[i]}`,
+          body: {
+            schemas: [PATCH_OP],
+            Operations: [
+              { op: 'Replace', path: 'displayName', value: `Bench User ${i} ${runId}` },
+              { op: 'Replace', path: 'name.givenName', value: `Given${i}-${runId}` },
+              { op: 'Add', path: 'title', value: 'Engineer' },
+              { op: 'Replace', path: 'active', value: 'True' },
+            ],
+          },
+        };
+      };
+    },
+  },
+  {
+    key: 'filter-group',
+    title: 'GET /Groups excludedAttributes=members filter displayName eq',
+    kind: 'get',
+    next: () => {
+      // every tenth lookup finds the 100,000-member group, which must cost no more than the others
+      const n = counter();
+      return () => {
+        const name = n() % 10 === 0 ? BIG_GROUP : groupName(randomInt(1, settings.groups + 1));
+        return { method: 'GET', path: `${SCIM}/Groups?excludedAttributes=members&filter=${q(`displayName eq "${name}"`)}` };
+      };
+    },
+  },
+];
+
+const ceilingScenarios = {
+  get: { title: 'ceiling: bare lookup by userName', next: () => ({ method: 'GET', path: `/Users?userName=${q(userName(anyUser()))}` }) as HttpRequest },
+  write: (() => {
+    const n = counter();
+    return { title: 'ceiling: bare insert', next: () => ({ method: 'POST', path: '/Users', body: newUser('ceiling', n()) }) as HttpRequest };
+  })(),
+};
+
+const selected = (key: string) => !settings.only || settings.only.has(key);
+
+interface Measured extends LoadFigures {
+  peakRssMb: number;
+}
+
+async function measure(server: ServerProcess, token: string | undefined, next: () => HttpRequest): Promise<Measured> {
+  const load = (durationSec: number) => runLoad({ baseUrl: server.url, token, connections: settings.connections, durationSec, next });
+  if (settings.warmupSec > 0) await load(settings.warmupSec);
+  const { result, peakRssMb } = await withPeakRss(server, () => load(settings.durationSec));
+  return { ...result, peakRssMb };
+}
+
+/**
+ * One request before the load, so a scenario that only produces errors, or a lookup that
+ * finds nothing (cheaper than finding something), says so instead of being measured.
+ */
+async function probe(server: ServerProcess, token: string | undefined, request: HttpRequest): Promise<string | undefined> {
+  const res = await fetch(`${server.url}${request.path}`, {
+    method: request.method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(request.body ? { 'content-type': 'application/scim+json' } : {}) },
+    body: request.body ? JSON.stringify(request.body) : undefined,
+  });
+  const text = await res.text();
+  if (res.status >= 300) return `probe answered ${res.status}: ${text.slice(0, 200)}`;
+  const found = request.method === 'GET' && (request.path.includes('filter=') || request.path.includes('?userName='))
+    ? (JSON.parse(text) as { totalResults?: number }).totalResults
+    : undefined;
+  return found === 0 ? `probe found nothing for ${request.path}` : undefined;
+}
+
+function memberPatch(op: 'Add' | 'Remove', ids: string[]): unknown {
+  return { schemas: [PATCH_OP], Operations: [{ op, path: 'members', value: ids.map((value) => ({ value })) }] };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const dataDir = path.resolve('.data/bench');
+  mkdirSync(dataDir, { recursive: true });
+  console.log(`scim benchmark: ${settings.users} users, ${settings.connections} connections × ${settings.durationSec} s per scenario, `
+    + `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  const database = await freshBenchDatabase(env.BENCH_DATABASE_URL);
+  const servers: ServerProcess[] = [];
+  try {
+    const seedStart = Date.now();
+    const seed = await seedTenant(database.url, { users: settings.users, groups: settings.groups });
+    console.log(`seeded ${settings.users} users, ${seed.groups} groups and ${settings.users} memberships in ${((Date.now() - seedStart) / 1000).toFixed(1)} s (${database.description})`);
+
+    const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`;
+    const apiPort = await freePort();
+    const api = await startServerProcess({
+      name: 'scimflow api',
+      args: [...(settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(settings.cpuProfDir)}`] : []), repoFile('bin/scimflow.js'), 'api'],
+      env: { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken, PORT: String(apiPort) },
+      port: apiPort,
+      logFile: path.join(dataDir, 'api.log'),
+    });
+    servers.push(api);
+    const ceilingPort = await freePort();
+    const ceiling = await startServerProcess({
+      name: 'ceiling',
+      args: ['--import', 'tsx', repoFile('bench/ceiling.ts')],
+      env: { DATABASE_URL: database.url, PORT: String(ceilingPort), TENANT_ID: seed.tenantId },
+      port: ceilingPort,
+      logFile: path.join(dataDir, 'ceiling.log'),
+    });
+    servers.push(ceiling);
+
+    const ceilingRuns: Record<'get' | 'write', number[]> = { get: [], write: [] };
+    const rows: Row[] = [];
+    const runCeiling = async (round: string) => {
+      for (const kind of ['get', 'write'] as const) {
+        const s = ceilingScenarios[kind];
+        const problem = await probe(ceiling, undefined, s.next());
+        if (problem) throw new Error(`${s.title}: ${problem}`);
+        const m = await measure(ceiling, undefined, s.next);
+        ceilingRuns[kind].push(m.reqPerSec);
+        rows.push({ scenario: `${s.title} (${round})`, reqPerSec: m.reqPerSec, p50Ms: m.p50Ms, p99Ms: m.p99Ms, rssMb: m.peakRssMb, note: failureNote(m.failures, m.requests) });
+        console.log(`  ${s.title} (${round}): ${m.reqPerSec.toFixed(0)} req/s`);
+      }
+    };
+
+    await runCeiling('before');
+    const ours: Array<{ scenario: LoadScenario; m: Measured | undefined; note?: string }> = [];
+    for (const scenario of scenarios.filter((s) => selected(s.key))) {
+      const next = scenario.next(seed);
+      const problem = await probe(api, seed.token, next());
+      if (problem) {
+        ours.push({ scenario, m: undefined, note: problem });
+        console.log(`  ${scenario.title}: skipped, ${problem}`);
+        continue;
+      }
+      const m = await measure(api, seed.token, next);
+      ours.push({ scenario, m });
+      console.log(`  ${scenario.title}: ${m.reqPerSec.toFixed(0)} req/s, p99 ${m.p99Ms} ms`);
+    }
+    await runCeiling('after');
+
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const reference = { get: mean(ceilingRuns.get), write: mean(ceilingRuns.write) };
+    let peakRss = 0;
+    for (const { scenario, m, note } of ours) {
+      const minRatio = scenario.kind === 'get' ? TARGET.getRatio : TARGET.writeRatio;
+      const target = `≥ ${minRatio}× ceiling`;
+      if (!m) {
+        rows.push({ scenario: scenario.title, target, pass: false, note });
+        continue;
+      }
+      peakRss = Math.max(peakRss, m.peakRssMb);
+      const ratio = m.reqPerSec / reference[scenario.kind];
+      rows.push({
+        scenario: scenario.title, reqPerSec: m.reqPerSec, p50Ms: m.p50Ms, p99Ms: m.p99Ms, rssMb: m.peakRssMb, ratio, target,
+        pass: ratio >= minRatio && !failedTooOften(m.failures, m.requests), note: failureNote(m.failures, m.requests),
+      });
+    }
+
+    if (selected('members')) rows.push(...await memberScenarios(api, seed, (rss) => { peakRss = Math.max(peakRss, rss); }));
+    if (peakRss > 0) rows.push({ scenario: 'API peak RSS over all scenarios', rssMb: peakRss, target: `≤ ${TARGET.rssMb} MB`, pass: peakRss <= TARGET.rssMb });
+
+    console.log(`\nceiling reference (mean of before/after): GET ${reference.get.toFixed(0)} req/s, insert ${reference.write.toFixed(0)} req/s`);
+    console.log(formatTable(rows));
+    console.log(`\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    writeFileSync(path.join(dataDir, 'scim-last.json'), JSON.stringify({ settings: { ...settings, only: settings.only && [...settings.only] }, reference, rows }, null, 2));
+    if (rows.some((r) => r.pass === false)) process.exitCode = 1;
+  } finally {
+    for (const server of servers) await server.stop();
+    await database.stop();
+  }
+}
+
+/** One connection: single-member add/remove on the 100k group, then 1,000-member PATCHes. */
+async function memberScenarios(api: ServerProcess, seed: SeededTenant, onRss: (mb: number) => void): Promise<Row[]> {
+  const groupPath = `${SCIM}/Groups/${seed.bigGroupId}`;
+  const one = (op: 'Add' | 'Remove') => Array.from({ length: settings.memberOps }, (_, i) => ({
+    method: 'PATCH' as const, path: groupPath, body: memberPatch(op, [seed.userIds[i + 1]!]),
+  }));
+  const batch = (r: number) => seed.userIds.slice(settings.memberOps + 1 + r * 1000, settings.memberOps + 1 + (r + 1) * 1000);
+  const thousand = Array.from({ length: settings.bulkPatches }, (_, r) => [
+    { method: 'PATCH' as const, path: groupPath, body: memberPatch('Remove', batch(r)) },
+    { method: 'PATCH' as const, path: groupPath, body: memberPatch('Add', batch(r)) },
+  ]).flat();
+
+  const run = async (requests: HttpRequest[]) => {
+    const { result, peakRssMb } = await withPeakRss(api, () => runSequential({ baseUrl: api.url, token: seed.token, requests }));
+    onRss(peakRssMb);
+    return { ...result, peakRssMb };
+  };
+  const removed = await run(one('Remove'));
+  const added = await run(one('Add'));
+  const bulk = await run(thousand);
+  const addTimes = bulk.timesMs.filter((_, i) => i % 2 === 1);
+  const removeTimes = bulk.timesMs.filter((_, i) => i % 2 === 0);
+  const list = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+  const ms = (xs: number[]) => Math.max(...xs);
+  const failures = (f: number, n: number) => failureNote(f, n);
+  return [
+    { scenario: `PATCH remove 1 member, 100k group (${settings.memberOps}×)`, p50Ms: removed.p50Ms, p99Ms: removed.p99Ms, rssMb: removed.peakRssMb,
+      target: `p99 ≤ ${TARGET.memberP99Ms} ms`, pass: removed.p99Ms <= TARGET.memberP99Ms && removed.failures === 0, note: failures(removed.failures, settings.memberOps) },
+    { scenario: `PATCH add 1 member, 100k group (${settings.memberOps}×)`, p50Ms: added.p50Ms, p99Ms: added.p99Ms, rssMb: added.peakRssMb,
+      target: `p99 ≤ ${TARGET.memberP99Ms} ms`, pass: added.p99Ms <= TARGET.memberP99Ms && added.failures === 0, note: failures(added.failures, settings.memberOps) },
+    { scenario: 'PATCH add 1,000 members, 100k group', rssMb: bulk.peakRssMb, target: `≤ ${TARGET.thousandMembersMs} ms each`,
+      pass: ms(addTimes) <= TARGET.thousandMembersMs && bulk.failures === 0, note: `ms: ${list(addTimes)}${bulk.failures ? `; ${bulk.failures} failed` : ''}` },
+    { scenario: 'PATCH remove 1,000 members, 100k group', rssMb: bulk.peakRssMb, note: `ms: ${list(removeTimes)}` },
+  ];
+}
+
+await main();

@@ -1,0 +1,47 @@
+import postgres from 'postgres';
+import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres.js';
+import { runMigrations } from '../../src/db/migrate.js';
+
+const BENCH_DATABASE = 'scimflow_bench';
+
+export interface BenchDatabase {
+  url: string;
+  /** where it runs, for the report */
+  description: string;
+  stop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
+ * A freshly created, migrated database: in the server of BENCH_DATABASE_URL when set,
+ * otherwise in an embedded PostgreSQL under .data/bench-postgres. The embedded one runs
+ * without fsync (the data is thrown away), so the figures measure our code, not the disk;
+ * the ceiling writes to the same database under the same settings.
+ */
+export async function freshBenchDatabase(serverUrl: string | undefined): Promise<BenchDatabase> {
+  const embedded = serverUrl
+    ? undefined
+    : await startEmbeddedPostgres('.data/bench-postgres', { database: 'postgres', durable: false });
+  const adminUrl = serverUrl ?? embedded!.url;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists ${BENCH_DATABASE} with (force)`);
+    await admin.unsafe(`create database ${BENCH_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, BENCH_DATABASE);
+  await runMigrations(url);
+  return {
+    url,
+    description: embedded ? 'embedded PostgreSQL (.data/bench-postgres, fsync off)' : 'BENCH_DATABASE_URL',
+    stop: async () => {
+      await embedded?.stop();
+    },
+  };
+}
