@@ -274,3 +274,102 @@ describe('parseFilter: errors', () => {
     expect(count).toBe(700);
   });
 });
+
+describe('parsePatchPath', () => {
+  it.each([
+    ['members', { path: path('members') }],
+    ['displayName', { path: path('displayName') }],
+    ['name.givenName', { path: path('name', 'givenName') }],
+    ['name.FamilyName', { path: path('name', 'FamilyName') }],
+    ['  active  ', { path: path('active') }],
+    [`${ENTERPRISE}:manager`, { path: path('manager', undefined, ENTERPRISE) }],
+    [`${ENTERPRISE}:manager.value`, { path: path('manager', 'value', ENTERPRISE) }],
+    [`${CORE}:userName`, { path: path('userName', undefined, CORE) }],
+    ['members[value eq "2819c223-7f76-453a-919d-413861904646"]',
+      { path: path('members'), filter: cmp('value', 'eq', '2819c223-7f76-453a-919d-413861904646') }],
+    ['members[value eq "a" or value eq "b"]',
+      { path: path('members'), filter: or(cmp('value', 'eq', 'a'), cmp('value', 'eq', 'b')) }],
+    ['emails[type eq "work"].value',
+      { path: path('emails'), filter: cmp('type', 'eq', 'work'), valueSub: 'value' }],
+    ['addresses[type eq "work"].streetAddress',
+      { path: path('addresses'), filter: cmp('type', 'eq', 'work'), valueSub: 'streetAddress' }],
+    ['emails[type eq "work" and primary eq true]',
+      { path: path('emails'), filter: and(cmp('type', 'eq', 'work'), cmp('primary', 'eq', true)) }],
+    [`${CORE}:emails[type eq "work"].value`,
+      { path: path('emails', undefined, CORE), filter: cmp('type', 'eq', 'work'), valueSub: 'value' }],
+  ])('%s', (text, expected) => {
+    expect(parsePatchPath(text)).toEqual(expected);
+  });
+
+  // Malformed paths are invalidPath; a malformed filter inside `[…]` is invalidFilter,
+  // which RFC 7644 §3.12 lists for "PATCH (Path Filter)".
+  it.each([
+    ['', 'invalidPath', 'expected an attribute path', 1],
+    ['name.', 'invalidPath', 'expected \'[\' or the end of the path', 5],
+    ['name givenName', 'invalidPath', 'expected \'[\' or the end of the path', 6],
+    ['name.given.Name', 'invalidPath', 'invalid sub-attribute name \'given.Name\'', 6],
+    ['9lives', 'invalidPath', 'expected an attribute name', 1],
+    ['foo:bar', 'invalidPath', 'must start with \'urn:\'', 1],
+    [`${ENTERPRISE}:`, 'invalidPath', 'expected an attribute name after the schema URN', ENTERPRISE.length + 2],
+    ['members[value eq "x"', 'invalidFilter', 'to close the \'[\' at position 8', 21],
+    ['members[value eq]', 'invalidFilter', 'expected a value after \'eq\'', 17],
+    ['members[value xx "x"]', 'invalidFilter', 'expected an operator', 15],
+    ['members[]', 'invalidFilter', 'expected an attribute name', 9],
+    ['emails[type eq "work"].', 'invalidPath', 'expected a sub-attribute name', 24],
+    ['emails[type eq "work"].value eq "x"', 'invalidPath', 'expected the end of the path', 30],
+    ['emails[type eq "work"].value.x', 'invalidPath', 'expected a sub-attribute name, found \'value.x\'', 24],
+    ['emails[type eq "work"] x', 'invalidPath', 'expected \'.\' and a sub-attribute, or the end of the path', 24],
+    ['name.givenName[x pr]', 'invalidPath', '\'[\' cannot follow the sub-attribute', 15],
+    ['members]', 'invalidPath', 'found \']\'', 8],
+  ])('%j → %s: %s (position %i)', (text, scimType, message, position) => {
+    const error = errorOf(() => parsePatchPath(text));
+    expect(error.status).toBe(400);
+    expect(error.scimType).toBe(scimType);
+    expect(error.detail).toContain(message);
+    expect(error.detail).toContain(`at position ${position} `);
+    expect(error.detail).toContain(`in path '${text}'`);
+  });
+});
+
+describe('parseAttributeList and parseAttrPath', () => {
+  it.each([
+    ['', []],
+    ['  ', []],
+    ['userName', [path('userName')]],
+    ['userName,displayName', [path('userName'), path('displayName')]],
+    ['userName , name.givenName ,emails', [path('userName'), path('name', 'givenName'), path('emails')]],
+    ['members', [path('members')]],
+    [`${ENTERPRISE}:manager,${CORE}:name.familyName,${ENTERPRISE}`,
+      [path('manager', undefined, ENTERPRISE), path('name', 'familyName', CORE),
+        path('User', undefined, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0')]],
+  ])('attributes=%s', (text, expected) => {
+    expect(parseAttributeList(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['userName', path('userName')],
+    ['name.familyName', path('name', 'familyName')],
+    [' meta.lastModified ', path('meta', 'lastModified')],
+    [`${ENTERPRISE}:employeeNumber`, path('employeeNumber', undefined, ENTERPRISE)],
+  ])('sortBy=%s', (text, expected) => {
+    expect(parseAttrPath(text)).toEqual(expected);
+  });
+
+  it.each([
+    [() => parseAttributeList('userName,'), 'expected an attribute name', 10],
+    [() => parseAttributeList(',userName'), 'expected an attribute name', 1],
+    [() => parseAttributeList('userName,,emails'), 'expected an attribute name', 10],
+    [() => parseAttributeList('userName emails'), 'expected \',\' or the end of the attribute list', 10],
+    [() => parseAttributeList('emails[type eq "work"]'), 'expected \',\' or the end of the attribute list', 7],
+    [() => parseAttributeList('name.given.name'), 'invalid sub-attribute name', 6],
+    [() => parseAttrPath(''), 'expected an attribute name', 1],
+    [() => parseAttrPath('userName,emails'), 'expected the end of the attribute path', 9],
+    [() => parseAttrPath('user name'), 'expected the end of the attribute path', 6],
+  ])('error %#: %s at position %i', (call, message, position) => {
+    const error = errorOf(call);
+    expect(error.status).toBe(400);
+    expect(error.scimType).toBe('invalidPath');
+    expect(error.detail).toContain(message);
+    expect(error.detail).toContain(`at position ${position} `);
+  });
+});
