@@ -1,0 +1,420 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { AttrPath, CompareOp, Filter, FilterValue } from '../scim/filter-ast.js';
+import { invalidFilter } from '../scim/errors.js';
+import { scimGroupMembers, scimGroups, scimUsers } from '../db/target.js';
+
+/**
+ * SCIM filter AST → SQL over scim_users / scim_groups (RFC 7644 §3.4.2.2).
+ *
+ * Decisions:
+ * - An attribute the schema does not define is an `invalidFilter` error rather than "no
+ *   results": the RFC allows either, and a silent empty list hides a typo in a client's
+ *   matching attribute (Entra would then create duplicates).
+ * - `ne` is the negation of `eq`, so a resource without the attribute matches `ne`;
+ *   `not (f)` likewise matches resources where `f` is unknown because of absent values.
+ * - Attributes copied into columns are compared on those columns, with the same `lower()`
+ *   expressions as their indexes; everything else is a JSONB expression, multi-valued
+ *   attributes an EXISTS over their elements.
+ * - Filter values are always bound parameters; attribute names come from the schema
+ *   definitions, never from the request, and are bound too.
+ */
+
+export type ScimAttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'binary' | 'complex';
+
+/** The part of an RFC 7643 attribute definition a query needs. */
+export interface QueryAttribute {
+  name: string;
+  type: ScimAttributeType;
+  multiValued: boolean;
+  caseExact?: boolean;
+  subAttributes?: readonly QueryAttribute[];
+}
+
+export interface ResolvedQueryAttribute {
+  /** undefined for the core schema; the extension URN, which is the resource JSON key */
+  extension?: string;
+  attribute: QueryAttribute;
+  sub?: QueryAttribute;
+}
+
+/** Finds a filter path in a resource type's schemas (case-insensitive, URN-qualified). */
+export type QueryAttributeResolver = (path: AttrPath) => ResolvedQueryAttribute | undefined;
+
+export type QueryResourceType = 'User' | 'Group';
+
+export interface FilterTarget {
+  resourceType: QueryResourceType;
+  resolve: QueryAttributeResolver;
+}
+
+/** A boolean SQL condition; null-valued results count as "no match" at the top level. */
+export function filterToSql(target: FilterTarget, filter: Filter): SQL {
+  return compile({ kind: 'resource', target }, filter);
+}
+
+/** The SQL expression `sortBy` orders by (nulls are sorted by the caller). */
+export function sortExpression(target: FilterTarget, path: AttrPath): SQL {
+  const ref = resourceRef(target, path, 'sortBy');
+  if (ref.kind === 'members') throw invalidFilter('cannot sort by members');
+  if (ref.kind === 'multi') {
+    // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary (else first) value
+    const { attr, scalar } = ref.element(sql`e.v`);
+    const value = sortable(attr, scalar);
+    return sql`(select ${value} from jsonb_array_elements(${ref.elements}) with ordinality as e(v, n)
+      order by (e.v->>'primary')::boolean desc nulls last, e.n limit 1)`;
+  }
+  return sortable(ref.attr, ref.scalar);
+}
+
+function sortable(attr: QueryAttribute, scalar: Scalar): SQL {
+  if (attr.type === 'complex') throw invalidFilter(`cannot sort by complex attribute ${attr.name}`);
+  const typed = scalar.column ?? castText(scalar.text, attr.type);
+  return isCaseInsensitive(attr) ? sql`lower(${typed})` : typed;
+}
+
+// ---------------------------------------------------------------------------------------
+
+type Scope =
+  | { kind: 'resource'; target: FilterTarget }
+  /** inside `attr[...]`: paths name sub-attributes of one element, read from `json` */
+  | { kind: 'element'; parent: QueryAttribute; json: SQL }
+  /** inside `members[...]` of a group: one scim_group_members row */
+  | { kind: 'member' };
+
+/** A single value an operator compares: its text form and, when it is JSON, the JSON. */
+interface Scalar {
+  text: SQL;
+  json?: SQL;
+  /** the typed column, for comparisons the planner can match to its index */
+  column?: SQL;
+  /** a NOT NULL column, or a value that always exists */
+  alwaysPresent?: boolean;
+}
+
+type Ref =
+  | { kind: 'scalar'; attr: QueryAttribute; scalar: Scalar }
+  /** a multi-valued attribute: `test` applied to each element, true when any matches */
+  | { kind: 'multi'; attr: QueryAttribute; elements: SQL; element: (e: SQL) => { attr: QueryAttribute; scalar: Scalar } }
+  | { kind: 'members'; sub: string | undefined };
+
+function compile(scope: Scope, f: Filter): SQL {
+  switch (f.kind) {
+    case 'and':
+      return sql`(${compile(scope, f.left)} and ${compile(scope, f.right)})`;
+    case 'or':
+      return sql`(${compile(scope, f.left)} or ${compile(scope, f.right)})`;
+    case 'not':
+      return sql`(not coalesce(${compile(scope, f.filter)}, false))`;
+    case 'present':
+      return presence(reference(scope, f.path));
+    case 'compare':
+      return compare(scope, f.path, f.op, f.value);
+    case 'valuePath':
+      return (scope.kind === 'resource' && workEmail(scope.target, f)) || valuePath(scope, f.path, f.filter);
+  }
+}
+
+function reference(scope: Scope, path: AttrPath): Ref {
+  if (scope.kind === 'resource') return resourceRef(scope.target, path, 'filter');
+  if (scope.kind === 'member') return { kind: 'scalar', ...memberSub(path.sub ? undefined : path.attr, path) };
+  if (path.uri || path.sub) throw invalidFilter(`"${describe(path)}" is not a sub-attribute of ${scope.parent.name}`);
+  const sub = findSub(scope.parent, path.attr);
+  if (!sub) throw invalidFilter(`${scope.parent.name} has no sub-attribute "${path.attr}"`);
+  return { kind: 'scalar', attr: sub, scalar: jsonScalar(sql`${scope.json}->${sub.name}::text`) };
+}
+
+function compare(scope: Scope, path: AttrPath, op: CompareOp, value: FilterValue): SQL {
+  return test(reference(scope, path), (attr, scalar) => comparison(attr, scalar, op, value));
+}
+
+/** Applies a per-value condition to a reference, looping over multi-valued attributes. */
+function test(ref: Ref, condition: (attr: QueryAttribute, scalar: Scalar) => SQL): SQL {
+  switch (ref.kind) {
+    case 'scalar':
+      return condition(ref.attr, ref.scalar);
+    case 'multi': {
+      const { attr, scalar } = ref.element(sql`e.v`);
+      return sql`exists (select 1 from jsonb_array_elements(${ref.elements}) as e(v) where ${condition(attr, scalar)})`;
+    }
+    case 'members': {
+      const { attr, scalar } = memberSub(ref.sub ?? 'value', { attr: 'members', sub: ref.sub });
+      return membersExist(condition(attr, scalar));
+    }
+  }
+}
+
+function presence(ref: Ref): SQL {
+  if (ref.kind === 'members' && !ref.sub) return membersExist(sql`true`);
+  return test(ref, (attr, scalar) => present(attr, scalar));
+}
+
+function valuePath(scope: Scope, path: AttrPath, inner: Filter): SQL {
+  if (scope.kind !== 'resource') throw invalidFilter('a value filter cannot be nested inside another');
+  if (path.sub) throw invalidFilter(`"${describe(path)}[…]": a value filter applies to a complex attribute`);
+  const ref = resourceRef(scope.target, path, 'filter');
+  if (ref.kind === 'members') return membersExist(compile({ kind: 'member' }, inner));
+  if (ref.attr.type !== 'complex') throw invalidFilter(`${ref.attr.name} is not a complex attribute`);
+  if (ref.kind === 'multi') {
+    return sql`exists (select 1 from jsonb_array_elements(${ref.elements}) as e(v) where ${compile({ kind: 'element', parent: ref.attr, json: sql`e.v` }, inner)})`;
+  }
+  const json = ref.scalar.json;
+  if (!json) throw invalidFilter(`${ref.attr.name} cannot take a value filter`);
+  return compile({ kind: 'element', parent: ref.attr, json }, inner);
+}
+
+// --- resource attributes ---------------------------------------------------------------
+
+const users = scimUsers;
+const groups = scimGroups;
+
+/** Attributes copied into columns, by canonical path, per resource type. */
+const columns: Record<QueryResourceType, Record<string, Scalar>> = {
+  User: {
+    id: { text: sql`${users.id}::text`, column: sql`${users.id}`, alwaysPresent: true },
+    userName: { text: sql`${users.userName}`, alwaysPresent: true },
+    externalId: { text: sql`${users.externalId}` },
+    displayName: { text: sql`${users.displayName}` },
+    active: { text: sql`${users.active}::text`, column: sql`${users.active}`, alwaysPresent: true },
+    'name.formatted': { text: sql`${users.nameFormatted}` },
+    'meta.created': { text: sql`${users.createdAt}::text`, column: sql`${users.createdAt}`, alwaysPresent: true },
+    'meta.lastModified': { text: sql`${users.lastModified}::text`, column: sql`${users.lastModified}`, alwaysPresent: true },
+  },
+  Group: {
+    id: { text: sql`${groups.id}::text`, column: sql`${groups.id}`, alwaysPresent: true },
+    displayName: { text: sql`${groups.displayName}`, alwaysPresent: true },
+    externalId: { text: sql`${groups.externalId}` },
+    'meta.created': { text: sql`${groups.createdAt}::text`, column: sql`${groups.createdAt}`, alwaysPresent: true },
+    'meta.lastModified': { text: sql`${groups.lastModified}::text`, column: sql`${groups.lastModified}`, alwaysPresent: true },
+  },
+};
+
+const metaAttribute: QueryAttribute = {
+  name: 'meta',
+  type: 'complex',
+  multiValued: false,
+  subAttributes: [
+    { name: 'resourceType', type: 'string', multiValued: false, caseExact: true },
+    { name: 'created', type: 'dateTime', multiValued: false },
+    { name: 'lastModified', type: 'dateTime', multiValued: false },
+    { name: 'version', type: 'string', multiValued: false, caseExact: true },
+  ],
+};
+const idAttribute: QueryAttribute = { name: 'id', type: 'string', multiValued: false, caseExact: true };
+
+function resourceRef(target: FilterTarget, path: AttrPath, what: 'filter' | 'sortBy'): Ref {
+  const table = target.resourceType === 'User' ? users : groups;
+  const common = commonAttribute(target, path);
+  if (common) return common;
+  const resolved = target.resolve(path);
+  if (!resolved) throw invalidFilter(`unknown attribute "${describe(path)}" in ${what} for ${target.resourceType}`);
+  const { attribute, sub, extension } = resolved;
+  if (target.resourceType === 'Group' && !extension && attribute.name === 'members') {
+    if (sub && !['value', 'type', 'display'].includes(sub.name)) throw invalidFilter(`cannot filter on members.${sub.name}`);
+    return { kind: 'members', sub: sub?.name };
+  }
+  const key = sub ? `${attribute.name}.${sub.name}` : attribute.name;
+  const column = !extension ? columns[target.resourceType][key] : undefined;
+  if (column) return { kind: 'scalar', attr: sub ?? attribute, scalar: column };
+
+  const root = extension ? sql`${table.resource}->${extension}::text` : sql`${table.resource}`;
+  const attrJson = sql`${root}->${attribute.name}::text`;
+  if (attribute.multiValued) {
+    return {
+      kind: 'multi',
+      attr: attribute,
+      elements: sql`coalesce(${attrJson}, '[]'::jsonb)`,
+      element: (e) => elementValue(attribute, sub, e),
+    };
+  }
+  if (sub) return { kind: 'scalar', attr: sub, scalar: jsonScalar(sql`${attrJson}->${sub.name}::text`) };
+  return { kind: 'scalar', attr: attribute, scalar: jsonScalar(attrJson) };
+}
+
+/** `id` and `meta.*`, which every resource type has and which live in columns. */
+function commonAttribute(target: FilterTarget, path: AttrPath): Ref | undefined {
+  const name = path.attr.toLowerCase();
+  if (path.uri && !path.uri.toLowerCase().startsWith('urn:ietf:params:scim:schemas:core:2.0:')) return undefined;
+  const type = target.resourceType;
+  if (name === 'id' && !path.sub) {
+    return { kind: 'scalar', attr: idAttribute, scalar: columns[type].id! };
+  }
+  if (name !== 'meta') return undefined;
+  if (!path.sub) return { kind: 'scalar', attr: metaAttribute, scalar: { text: sql`'meta'`, alwaysPresent: true } };
+  const sub = findSub(metaAttribute, path.sub);
+  if (!sub) throw invalidFilter(`unknown attribute "${describe(path)}"`);
+  const table = type === 'User' ? users : groups;
+  const scalar: Scalar = sub.name === 'resourceType' ? { text: sql`${type}::text`, alwaysPresent: true }
+    : sub.name === 'version' ? { text: sql`'W/"' || ${table.version}::text || '"'`, alwaysPresent: true }
+    : columns[type][`meta.${sub.name}`]!;
+  return { kind: 'scalar', attr: sub, scalar };
+}
+
+/** What a comparison on a multi-valued attribute looks at in one element. */
+function elementValue(attribute: QueryAttribute, sub: QueryAttribute | undefined, e: SQL): { attr: QueryAttribute; scalar: Scalar } {
+  if (sub) return { attr: sub, scalar: jsonScalar(sql`${e}->${sub.name}::text`) };
+  if (attribute.type !== 'complex') return { attr: attribute, scalar: jsonScalar(e) };
+  // RFC 7644 §3.4.2.2: a complex multi-valued attribute without a sub-attribute is
+  // compared through its `value`.
+  const value = findSub(attribute, 'value');
+  if (!value) throw invalidFilter(`${attribute.name} needs a sub-attribute in a filter`);
+  return { attr: value, scalar: jsonScalar(sql`${e}->'value'`) };
+}
+
+function jsonScalar(json: SQL): Scalar {
+  return { json, text: sql`(${json} #>> '{}')` };
+}
+
+function membersExist(condition: SQL): SQL {
+  return sql`exists (select 1 from ${scimGroupMembers} m where m.group_id = ${groups.id} and ${condition})`;
+}
+
+const memberAttributes: Record<string, QueryAttribute> = {
+  value: { name: 'value', type: 'string', multiValued: false, caseExact: true },
+  type: { name: 'type', type: 'string', multiValued: false, caseExact: false },
+  display: { name: 'display', type: 'string', multiValued: false, caseExact: false },
+};
+
+function memberSub(name: string | undefined, path: AttrPath): { attr: QueryAttribute; scalar: Scalar } {
+  const attr = name ? memberAttributes[name.toLowerCase()] : undefined;
+  if (!attr || path.uri) throw invalidFilter(`cannot filter members on "${describe(path)}"`);
+  const scalar: Scalar = attr.name === 'value' ? { text: sql`m.member_id::text`, alwaysPresent: true }
+    : attr.name === 'type' ? { text: sql`m.member_type`, alwaysPresent: true }
+    : {
+        text: sql`(case m.member_type
+          when 'User' then (select coalesce(mu.display_name, mu.user_name) from ${users} mu where mu.id = m.member_id)
+          else (select mg.display_name from ${groups} mg where mg.id = m.member_id) end)`,
+      };
+  return { attr, scalar };
+}
+
+// --- Entra's work email --------------------------------------------------------------------
+
+/**
+ * `emails[type eq "work"].value eq "x"` (how Entra matches on mail) reads the indexed
+ * `work_email` column; users with several work emails are looked up in the JSON too, so the
+ * answer is exactly the EXISTS semantics.
+ */
+function workEmail(target: FilterTarget, f: Extract<Filter, { kind: 'valuePath' }>): SQL | undefined {
+  if (target.resourceType !== 'User' || f.filter.kind !== 'and') return undefined;
+  const resolved = target.resolve(f.path);
+  if (!resolved || resolved.extension || resolved.attribute.name !== 'emails' || resolved.sub) return undefined;
+  const parts = [f.filter.left, f.filter.right];
+  const isWorkType = (p: Filter) => p.kind === 'compare' && !p.path.uri && !p.path.sub && p.path.attr.toLowerCase() === 'type'
+    && p.op === 'eq' && typeof p.value === 'string' && p.value.toLowerCase() === 'work';
+  const valueEq = parts.find((p): p is Extract<Filter, { kind: 'compare' }> => p.kind === 'compare' && !p.path.uri && !p.path.sub
+    && p.path.attr.toLowerCase() === 'value' && p.op === 'eq' && typeof p.value === 'string');
+  if (!parts.some(isWorkType) || !valueEq) return undefined;
+  const exact = valuePath({ kind: 'resource', target }, f.path, f.filter);
+  return sql`(lower(${users.workEmail}) = lower(${valueEq.value as string}) or (${users.workEmailsMultiple} and ${exact}))`;
+}
+
+// --- comparisons ---------------------------------------------------------------------------
+
+function isCaseInsensitive(attr: QueryAttribute): boolean {
+  return (attr.type === 'string' || attr.type === 'reference') && attr.caseExact !== true;
+}
+
+function castText(text: SQL, type: ScimAttributeType): SQL {
+  switch (type) {
+    case 'boolean': return sql`(${text})::boolean`;
+    case 'decimal':
+    case 'integer': return sql`(${text})::numeric`;
+    case 'dateTime': return sql`(${text})::timestamptz`;
+    default: return text;
+  }
+}
+
+const sqlOps: Record<'eq' | 'gt' | 'ge' | 'lt' | 'le', SQL> = {
+  eq: sql.raw('='), gt: sql.raw('>'), ge: sql.raw('>='), lt: sql.raw('<'), le: sql.raw('<='),
+};
+
+function present(attr: QueryAttribute, scalar: Scalar): SQL {
+  if (scalar.alwaysPresent) return sql`true`;
+  if (scalar.json) {
+    return sql`(${scalar.json} is not null and ${scalar.json} not in ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb))`;
+  }
+  return attr.type === 'string' || attr.type === 'reference'
+    ? sql`(${scalar.text} is not null and ${scalar.text} <> '')`
+    : sql`(${scalar.text} is not null)`;
+}
+
+function comparison(attr: QueryAttribute, scalar: Scalar, op: CompareOp, value: FilterValue): SQL {
+  if (value === null) {
+    if (op === 'eq') return sql`(not ${present(attr, scalar)})`;
+    if (op === 'ne') return present(attr, scalar);
+    throw invalidFilter(`"${op} null" is not a valid comparison`);
+  }
+  if (op === 'ne') return sql`(not coalesce(${comparison(attr, scalar, 'eq', value)}, false))`;
+  if (attr.type === 'complex') throw invalidFilter(`${attr.name} is complex: compare one of its sub-attributes`);
+  if (op === 'co' || op === 'sw' || op === 'ew') return like(attr, scalar, op, value);
+  if ((attr.type === 'boolean' || attr.type === 'binary') && op !== 'eq') {
+    throw invalidFilter(`"${op}" cannot compare ${attr.type} attribute ${attr.name}`);
+  }
+  const operator = sqlOps[op];
+  const column = scalar.column;
+  switch (attr.type) {
+    case 'boolean':
+      return sql`${column ?? castText(scalar.text, 'boolean')} ${operator} ${booleanValue(attr, value)}::boolean`;
+    case 'decimal':
+    case 'integer':
+      return sql`${castText(scalar.text, attr.type)} ${operator} ${numberValue(attr, value)}::numeric`;
+    case 'dateTime':
+      return sql`${column ?? castText(scalar.text, 'dateTime')} ${operator} ${dateValue(attr, value)}::timestamptz`;
+    default: {
+      const text = stringValue(value);
+      if (column) {
+        // the only non-text column compared as a string is the uuid primary key
+        return isUuid(text) ? sql`${column} ${operator} ${text}::uuid` : sql`${scalar.text} ${operator} ${text}`;
+      }
+      return isCaseInsensitive(attr)
+        ? sql`lower(${scalar.text}) ${operator} lower(${text})`
+        : sql`${scalar.text} ${operator} ${text}`;
+    }
+  }
+}
+
+function like(attr: QueryAttribute, scalar: Scalar, op: 'co' | 'sw' | 'ew', value: Exclude<FilterValue, null>): SQL {
+  if (attr.type === 'boolean' || attr.type === 'binary') throw invalidFilter(`"${op}" cannot compare ${attr.type} attribute ${attr.name}`);
+  const escaped = stringValue(value).replace(/[\\%_]/g, (c) => `\\${c}`);
+  const pattern = op === 'sw' ? `${escaped}%` : op === 'ew' ? `%${escaped}` : `%${escaped}%`;
+  return isCaseInsensitive(attr)
+    ? sql`lower(${scalar.text}) like lower(${pattern})`
+    : sql`${scalar.text} like ${pattern}`;
+}
+
+function stringValue(value: Exclude<FilterValue, null>): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+function booleanValue(attr: QueryAttribute, value: Exclude<FilterValue, null>): boolean {
+  if (typeof value === 'boolean') return value;
+  // Entra's legacy dialect writes booleans as "True"/"False"; accept the same in filters.
+  if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  throw invalidFilter(`${attr.name} is a boolean; ${JSON.stringify(value)} is not`);
+}
+
+function numberValue(attr: QueryAttribute, value: Exclude<FilterValue, null>): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value.trim())) return value.trim();
+  throw invalidFilter(`${attr.name} is a number; ${JSON.stringify(value)} is not`);
+}
+
+const isoDate = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function dateValue(attr: QueryAttribute, value: Exclude<FilterValue, null>): string {
+  if (typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  throw invalidFilter(`${attr.name} is a dateTime; ${JSON.stringify(value)} is not an xsd:dateTime`);
+}
+
+function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}
+
+function findSub(parent: QueryAttribute, name: string): QueryAttribute | undefined {
+  const lower = name.toLowerCase();
+  return parent.subAttributes?.find((s) => s.name.toLowerCase() === lower);
+}
+
+function describe(path: AttrPath): string {
+  return `${path.uri ? `${path.uri}:` : ''}${path.attr}${path.sub ? `.${path.sub}` : ''}`;
+}

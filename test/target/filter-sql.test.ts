@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { parseAttrPath, parseFilter } from '../../src/scim/filter.js';
+import { filterToSql, sortExpression, type FilterTarget, type QueryAttribute, type QueryAttributeResolver } from '../../src/target/filter-sql.js';
+import { userColumns } from '../../src/target/columns.js';
+import { scimGroups, scimUsers } from '../../src/db/target.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+// A schema subset with every attribute type, including a test extension for numbers and
+// dates (the standard User schemas have none outside meta).
+const s = (name: string, extra: Partial<QueryAttribute> = {}): QueryAttribute => ({ name, type: 'string', multiValued: false, ...extra });
+const multi = (name: string, subs: QueryAttribute[]): QueryAttribute => ({ name, type: 'complex', multiValued: true, subAttributes: subs });
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const TEST_EXT = 'urn:example:params:scim:schemas:extension:test:2.0:User';
+const schemas: Record<string, Record<string, QueryAttribute[]>> = {
+  User: {
+    core: [
+      s('userName'), s('externalId', { caseExact: true }), s('displayName'), s('title'), s('userType'),
+      { name: 'active', type: 'boolean', multiValued: false },
+      { name: 'name', type: 'complex', multiValued: false, subAttributes: [s('formatted'), s('givenName'), s('familyName')] },
+      multi('emails', [s('value'), s('type'), { name: 'primary', type: 'boolean', multiValued: false }]),
+      multi('phoneNumbers', [s('value'), s('type')]),
+      { name: 'schemas', type: 'reference', multiValued: true, caseExact: true },
+    ],
+    [ENTERPRISE]: [s('employeeNumber'), s('department'), { name: 'manager', type: 'complex', multiValued: false, subAttributes: [s('value', { caseExact: true }), s('displayName')] }],
+    [TEST_EXT]: [{ name: 'level', type: 'integer', multiValued: false }, { name: 'hired', type: 'dateTime', multiValued: false }, s('code', { caseExact: true })],
+  },
+  Group: {
+    core: [s('displayName'), s('externalId', { caseExact: true }), multi('members', [s('value'), s('type'), s('display')])],
+  },
+};
+
+function resolver(type: 'User' | 'Group'): QueryAttributeResolver {
+  return (path) => {
+    const core = !path.uri || path.uri.toLowerCase() === `urn:ietf:params:scim:schemas:core:2.0:${type}`.toLowerCase();
+    const uri = !core ? Object.keys(schemas[type]!).find((k) => k.toLowerCase() === path.uri!.toLowerCase()) : 'core';
+    if (!uri) return undefined;
+    const attribute = schemas[type]![uri]!.find((a) => a.name.toLowerCase() === path.attr.toLowerCase());
+    if (!attribute) return undefined;
+    const sub = path.sub ? attribute.subAttributes?.find((a) => a.name.toLowerCase() === path.sub!.toLowerCase()) : undefined;
+    if (path.sub && !sub) return undefined;
+    return { extension: uri === 'core' ? undefined : uri, attribute, sub };
+  };
+}
+
+const userTarget: FilterTarget = { resourceType: 'User', resolve: resolver('User') };
+const groupTarget: FilterTarget = { resourceType: 'Group', resolve: resolver('Group') };
+
+let db: TestDatabase;
+let tenantId: string;
+let otherTenantId: string;
+const ids: Record<string, string> = {};
+
+async function insertUser(tenant: string, resource: Record<string, unknown>, createdAt = '2024-01-01T00:00:00Z'): Promise<string> {
+  const [row] = await db.db.insert(scimUsers)
+    .values({ tenantId: tenant, resource, ...userColumns(resource), createdAt: new Date(createdAt), lastModified: new Date(createdAt) })
+    .returning({ id: scimUsers.id });
+  return row!.id;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  [{ id: tenantId }, { id: otherTenantId }] = await db.sql`insert into tenants (name) values ('t1'), ('t2') returning id` as unknown as [{ id: string }, { id: string }];
+  ids.bob = await insertUser(tenantId, {
+    userName: 'bob', externalId: 'ext-b', displayName: 'Bob_Jones', active: false, title: '50%_off',
+    emails: [{ value: 'bob1@work.com', type: 'Work' }, { value: 'BOB2@work.com', type: 'work' }],
+    name: { givenName: 'Bob' },
+    [ENTERPRISE]: { department: 'Sales' },
+    [TEST_EXT]: { level: 10, hired: '2020-06-01T00:00:00+02:00', code: 'AbC' },
+  }, '2024-03-01T00:00:00Z');
+  ids.alice = await insertUser(tenantId, {
+    userName: 'Alice@Example.com', externalId: 'ext-A', displayName: 'Alice Smith', active: true, title: 'Engineer',
+    emails: [{ value: 'alice@work.com', type: 'work', primary: true }, { value: 'alice@home.com', type: 'home' }],
+    phoneNumbers: [{ value: '+1 555', type: 'work' }],
+    name: { formatted: 'Alice Smith', givenName: 'Alice', familyName: 'Smith' },
+    [ENTERPRISE]: { employeeNumber: '100', department: 'R&D', manager: { value: ids.bob } },
+    [TEST_EXT]: { level: 9, hired: '2020-05-31T23:30:00Z' },
+  }, '2024-02-01T00:00:00Z');
+  ids.carol = await insertUser(tenantId, { userName: 'carol', userType: 'Contractor', emails: [], title: '' }, '2024-01-01T00:00:00Z');
+  await insertUser(otherTenantId, { userName: 'mallory', active: true, emails: [{ value: 'alice@work.com', type: 'work' }] });
+
+  const [admins, empty] = await db.db.insert(scimGroups)
+    .values([{ tenantId, displayName: 'Admins', resource: { displayName: 'Admins' } }, { tenantId, displayName: 'Empty', externalId: 'g-2', resource: { displayName: 'Empty', externalId: 'g-2' } }])
+    .returning({ id: scimGroups.id });
+  ids.admins = admins!.id;
+  ids.empty = empty!.id;
+  await db.sql`insert into scim_group_members (group_id, member_id, member_type, tenant_id) values
+    (${ids.admins}, ${ids.alice!}, 'User', ${tenantId}), (${ids.admins}, ${ids.bob!}, 'User', ${tenantId}), (${ids.admins}, ${ids.empty}, 'Group', ${tenantId})`;
+});
+afterAll(async () => { await db?.drop(); });
+
+async function matchingUsers(filter: string): Promise<string[]> {
+  const rows = await db.db.select({ userName: scimUsers.userName }).from(scimUsers)
+    .where(sql`${scimUsers.tenantId} = ${tenantId} and ${filterToSql(userTarget, parseFilter(filter))}`);
+  return rows.map((r) => r.userName).sort();
+}
+
+async function matchingGroups(filter: string): Promise<string[]> {
+  const rows = await db.db.select({ displayName: scimGroups.displayName }).from(scimGroups)
+    .where(sql`${scimGroups.tenantId} = ${tenantId} and ${filterToSql(groupTarget, parseFilter(filter))}`);
+  return rows.map((r) => r.displayName).sort();
+}
+
+const ALICE = 'Alice@Example.com';
+
+describe('filter → SQL on users, against PostgreSQL', () => {
+  const cases: Array<[string, string[]]> = [
+    // indexed columns, case-insensitive userName / displayName, caseExact externalId
+    ['userName eq "alice@example.COM"', [ALICE]],
+    ['USERNAME Eq "bob"', ['bob']],
+    ['userName eq "nobody"', []],
+    ['externalId eq "ext-A"', [ALICE]],
+    ['externalId eq "EXT-A"', []],
+    ['displayName eq "alice smith"', [ALICE]],
+    ['name.formatted eq "ALICE SMITH"', [ALICE]],
+    ['active eq true', [ALICE, 'carol']],
+    ['active eq false', ['bob']],
+    ['active eq "False"', ['bob']],
+    [`id eq "${'00000000-0000-4000-8000-000000000000'}"`, []],
+    ['id eq "not-a-uuid"', []],
+    // Entra's work email, including a user with two work emails and a mixed-case type
+    ['emails[type eq "work"].value eq "alice@work.com"', [ALICE]],
+    ['emails[type eq "work"].value eq "bob2@WORK.com"', ['bob']],
+    ['emails[type eq "work"].value eq "bob1@work.com"', ['bob']],
+    ['emails[type eq "work"].value eq "alice@home.com"', []],
+    ['emails[value eq "alice@home.com" and type eq "work"]', []],
+    ['emails[type eq "home"].value eq "alice@home.com"', [ALICE]],
+    ['emails.value eq "alice@home.com"', [ALICE]],
+    ['emails co "@work"', [ALICE, 'bob']],
+    ['emails[primary eq true]', [ALICE]],
+    ['emails pr', [ALICE, 'bob']],
+    // co / sw / ew with LIKE wildcards escaped
+    ['userName sw "AL"', [ALICE]],
+    ['userName ew ".com"', [ALICE]],
+    ['userName co "o"', [ALICE, 'bob', 'carol']],
+    ['displayName co "_"', ['bob']],
+    ['displayName co "b_j"', ['bob']],
+    ['title co "%"', ['bob']],
+    ['title co "0%_"', ['bob']],
+    ['title sw "50%"', ['bob']],
+    ['title sw "%"', []],
+    // pr, absent and empty values; ne and not match absent attributes
+    ['title pr', [ALICE, 'bob']],
+    ['externalId pr', [ALICE, 'bob']],
+    ['name pr', [ALICE, 'bob']],
+    ['name.familyName pr', [ALICE]],
+    ['title ne "Engineer"', ['bob', 'carol']],
+    ['externalId ne "ext-A"', ['bob', 'carol']],
+    ['not (title eq "Engineer")', ['bob', 'carol']],
+    ['not (name.givenName sw "A")', ['bob', 'carol']],
+    ['not (title pr)', ['carol']],
+    ['userType eq null', [ALICE, 'bob']],
+    // sub-attributes, enterprise extension, URN-qualified core names
+    ['name.givenName eq "alice"', [ALICE]],
+    ['urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bob"', ['bob']],
+    [`${ENTERPRISE}:department eq "sales"`, ['bob']],
+    [`${ENTERPRISE}:manager.value eq "${'MANAGER'}"`, [ALICE]],
+    [`${ENTERPRISE}:employeeNumber pr`, [ALICE]],
+    [`urn:ietf:params:scim:schemas:extension:ENTERPRISE:2.0:User:Department co "&"`, [ALICE]],
+    // numbers numerically (9 < 10 although "9" > "10"), dates as dates, caseExact strings
+    [`${TEST_EXT}:level gt 9`, ['bob']],
+    [`${TEST_EXT}:level le 9`, [ALICE]],
+    [`${TEST_EXT}:level eq 10.0`, ['bob']],
+    [`${TEST_EXT}:hired lt "2020-05-31T23:00:00Z"`, ['bob']],
+    [`${TEST_EXT}:hired gt "2020-05-31T23:00:00+00:00"`, [ALICE]],
+    [`${TEST_EXT}:code eq "abc"`, []],
+    [`${TEST_EXT}:code eq "AbC"`, ['bob']],
+    ['meta.created gt "2024-01-15T00:00:00Z"', [ALICE, 'bob']],
+    ['meta.lastModified le "2024-02-01T00:00:00.000Z"', [ALICE, 'carol']],
+    ['meta.resourceType eq "User"', [ALICE, 'bob', 'carol']],
+    // logic and precedence
+    ['userName eq "bob" or userName eq "carol" and active eq false', ['bob']],
+    ['(userName eq "bob" or userName eq "carol") and active eq true', ['carol']],
+    ['not (userName eq "bob" or active eq true)', []],
+    ['phoneNumbers[type eq "work" and value sw "+1"] and title pr', [ALICE]],
+  ];
+
+  it.each(cases)('%s', async (filter, expected) => {
+    const resolved = filter.replace('MANAGER', ids.bob!);
+    expect(await matchingUsers(resolved)).toEqual(expected);
+  });
+
+  it('never returns another tenant\'s user, even when its values match', async () => {
+    expect(await matchingUsers('emails[type eq "work"].value eq "alice@work.com"')).toEqual([ALICE]);
+  });
+
+  it('binds values as parameters, never in the SQL text', () => {
+    const q = db.db.select().from(scimUsers).where(filterToSql(userTarget, parseFilter('userName eq "x\' or 1=1 --" or title co "%"'))).toSQL();
+    expect(q.sql).not.toContain('1=1');
+    expect(q.params).toContain('x\' or 1=1 --');
+  });
+
+  const invalid: string[] = [
+    'nickName2 eq "x"',
+    'urn:example:unknown:User:x eq "x"',
+    'name eq "x"',
+    'active gt true',
+    'active eq "yes"',
+    'active co "t"',
+    `${TEST_EXT}:level gt "ten"`,
+    `${TEST_EXT}:hired gt "yesterday"`,
+    'name.nope eq "x"',
+    'userName gt null',
+    'emails[nope eq "x"]',
+  ];
+  it.each(invalid)('rejects %s with invalidFilter', (filter) => {
+    expect(() => filterToSql(userTarget, parseFilter(filter))).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidFilter' }));
+  });
+});
+
+describe('filter → SQL on groups', () => {
+  const cases: Array<[string, string[]]> = [
+    ['displayName eq "admins"', ['Admins']],
+    ['displayName sw "E"', ['Empty']],
+    ['externalId eq "g-2"', ['Empty']],
+    ['members pr', ['Admins']],
+    ['not (members pr)', ['Empty']],
+    ['members[value eq "ALICE"]', ['Admins']],
+    ['members.value eq "ALICE"', ['Admins']],
+    ['members.value eq "CAROL"', []],
+    ['members.value eq "not-a-uuid"', []],
+    ['members[type eq "group"]', ['Admins']],
+    ['members.display eq "alice smith"', ['Admins']],
+    ['members.display eq "Empty"', ['Admins']],
+  ];
+  it.each(cases)('%s', async (filter, expected) => {
+    const resolved = filter.replace('ALICE', ids.alice!).replace('CAROL', ids.carol!);
+    expect(await matchingGroups(resolved)).toEqual(expected);
+  });
+});
+
+describe('sorting', () => {
+  const order = async (path: string, dir: 'asc' | 'desc' = 'asc') => {
+    const expr = sortExpression(userTarget, parseAttrPath(path));
+    const rows = await db.db.select({ userName: scimUsers.userName }).from(scimUsers)
+      .where(sql`${scimUsers.tenantId} = ${tenantId}`)
+      .orderBy(sql`${expr} ${sql.raw(dir)} nulls last, ${scimUsers.id}`);
+    return rows.map((r) => r.userName);
+  };
+  it('sorts strings case-insensitively, numbers numerically, dates as dates, multi-valued by primary value', async () => {
+    expect(await order('userName')).toEqual([ALICE, 'bob', 'carol']);
+    expect(await order('userName', 'desc')).toEqual(['carol', 'bob', ALICE]);
+    expect(await order(`${TEST_EXT}:level`)).toEqual([ALICE, 'bob', 'carol']);
+    expect(await order('meta.created')).toEqual(['carol', ALICE, 'bob']);
+    expect(await order('emails')).toEqual([ALICE, 'bob', 'carol']);
+    expect(await order('name.givenName', 'desc')).toEqual(['bob', ALICE, 'carol']);
+  });
+});
+
+describe('indexed filters use their indexes', () => {
+  beforeAll(async () => {
+    await db.sql`insert into scim_users (tenant_id, user_name, external_id, display_name, work_email, name_formatted, resource)
+      select ${tenantId}, 'user' || i, 'x' || i, 'User ' || i, 'u' || i || '@work.com', 'U ' || i, '{}'::jsonb
+      from generate_series(1, 20000) i`;
+    await db.sql`analyze scim_users`;
+  });
+  const indexed: Array<[string, string]> = [
+    ['userName eq "User77"', 'scim_users_user_name_key'],
+    ['externalId eq "x77"', 'scim_users_external_id_idx'],
+    ['displayName eq "user 77"', 'scim_users_display_name_idx'],
+    ['name.formatted eq "u 77"', 'scim_users_name_formatted_idx'],
+    ['emails[type eq "work"].value eq "U77@work.com"', 'scim_users_work_email_idx'],
+  ];
+  it.each(indexed)('%s → %s', async (filter, index) => {
+    const where = filterToSql(userTarget, parseFilter(filter));
+    const plan = await db.db.execute(sql`explain select id from ${scimUsers} where ${scimUsers.tenantId} = ${tenantId} and ${where}`);
+    const text = plan.map((r) => Object.values(r)[0]).join('\n');
+    expect(text).toContain(index);
+    expect(text).not.toMatch(/Seq Scan/);
+    expect(await matchingUsers(filter)).toHaveLength(1);
+  });
+});
