@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AttrPath, CompareOp, Filter, FilterValue } from '../scim/filter-ast.js';
+import { resolveAttribute, type AttributeType, type ResourceType } from '../scim/schemas.js';
 import { invalidFilter } from '../scim/errors.js';
 import { scimGroupMembers, scimGroups, scimUsers } from '../db/target.js';
 
@@ -19,41 +20,22 @@ import { scimGroupMembers, scimGroups, scimUsers } from '../db/target.js';
  *   definitions, never from the request, and are bound too.
  */
 
-export type ScimAttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'binary' | 'complex';
-
 /** The part of an RFC 7643 attribute definition a query needs. */
-export interface QueryAttribute {
+interface QueryAttribute {
   name: string;
-  type: ScimAttributeType;
+  type: AttributeType;
   multiValued: boolean;
   caseExact?: boolean;
   subAttributes?: readonly QueryAttribute[];
 }
 
-export interface ResolvedQueryAttribute {
-  /** undefined for the core schema; the extension URN, which is the resource JSON key */
-  extension?: string;
-  attribute: QueryAttribute;
-  sub?: QueryAttribute;
-}
-
-/** Finds a filter path in a resource type's schemas (case-insensitive, URN-qualified). */
-export type QueryAttributeResolver = (path: AttrPath) => ResolvedQueryAttribute | undefined;
-
-export type QueryResourceType = 'User' | 'Group';
-
-export interface FilterTarget {
-  resourceType: QueryResourceType;
-  resolve: QueryAttributeResolver;
-}
-
 /** A boolean SQL condition; null-valued results count as "no match" at the top level. */
-export function filterToSql(target: FilterTarget, filter: Filter): SQL {
+export function filterToSql(target: ResourceType, filter: Filter): SQL {
   return compile({ kind: 'resource', target }, filter);
 }
 
 /** The SQL expression `sortBy` orders by (nulls are sorted by the caller). */
-export function sortExpression(target: FilterTarget, path: AttrPath): SQL {
+export function sortExpression(target: ResourceType, path: AttrPath): SQL {
   const ref = resourceRef(target, path, 'sortBy');
   if (ref.kind === 'members') throw invalidFilter('cannot sort by members');
   if (ref.kind === 'multi') {
@@ -75,7 +57,7 @@ function sortable(attr: QueryAttribute, scalar: Scalar): SQL {
 // ---------------------------------------------------------------------------------------
 
 type Scope =
-  | { kind: 'resource'; target: FilterTarget }
+  | { kind: 'resource'; target: ResourceType }
   /** inside `attr[...]`: paths name sub-attributes of one element, read from `json` */
   | { kind: 'element'; parent: QueryAttribute; json: SQL }
   /** inside `members[...]` of a group: one scim_group_members row */
@@ -168,7 +150,7 @@ const users = scimUsers;
 const groups = scimGroups;
 
 /** Attributes copied into columns, by canonical path, per resource type. */
-const columns: Record<QueryResourceType, Record<string, Scalar>> = {
+const columns: Record<ResourceType['name'], Record<string, Scalar>> = {
   User: {
     id: { text: sql`${users.id}::text`, column: sql`${users.id}`, alwaysPresent: true },
     userName: { text: sql`${users.userName}`, alwaysPresent: true },
@@ -188,32 +170,19 @@ const columns: Record<QueryResourceType, Record<string, Scalar>> = {
   },
 };
 
-const metaAttribute: QueryAttribute = {
-  name: 'meta',
-  type: 'complex',
-  multiValued: false,
-  subAttributes: [
-    { name: 'resourceType', type: 'string', multiValued: false, caseExact: true },
-    { name: 'created', type: 'dateTime', multiValued: false },
-    { name: 'lastModified', type: 'dateTime', multiValued: false },
-    { name: 'version', type: 'string', multiValued: false, caseExact: true },
-  ],
-};
-const idAttribute: QueryAttribute = { name: 'id', type: 'string', multiValued: false, caseExact: true };
-
-function resourceRef(target: FilterTarget, path: AttrPath, what: 'filter' | 'sortBy'): Ref {
-  const table = target.resourceType === 'User' ? users : groups;
-  const common = commonAttribute(target, path);
-  if (common) return common;
-  const resolved = target.resolve(path);
-  if (!resolved) throw invalidFilter(`unknown attribute "${describe(path)}" in ${what} for ${target.resourceType}`);
-  const { attribute, sub, extension } = resolved;
-  if (target.resourceType === 'Group' && !extension && attribute.name === 'members') {
+function resourceRef(target: ResourceType, path: AttrPath, what: 'filter' | 'sortBy'): Ref {
+  const table = target.name === 'User' ? users : groups;
+  const resolved = resolveAttribute(target, path);
+  if (!resolved) throw invalidFilter(`unknown attribute "${describe(path)}" in ${what} for ${target.name}`);
+  const { attribute, sub } = resolved;
+  const extension = resolved.extension ? resolved.schema : undefined;
+  if (!extension && attribute.name === 'meta') return metaRef(target, sub);
+  if (target.name === 'Group' && !extension && attribute.name === 'members') {
     if (sub && !['value', 'type', 'display'].includes(sub.name)) throw invalidFilter(`cannot filter on members.${sub.name}`);
     return { kind: 'members', sub: sub?.name };
   }
   const key = sub ? `${attribute.name}.${sub.name}` : attribute.name;
-  const column = !extension ? columns[target.resourceType][key] : undefined;
+  const column = !extension ? columns[target.name][key] : undefined;
   if (column) return { kind: 'scalar', attr: sub ?? attribute, scalar: column };
 
   const root = extension ? sql`${table.resource}->${extension}::text` : sql`${table.resource}`;
@@ -230,22 +199,14 @@ function resourceRef(target: FilterTarget, path: AttrPath, what: 'filter' | 'sor
   return { kind: 'scalar', attr: attribute, scalar: jsonScalar(attrJson) };
 }
 
-/** `id` and `meta.*`, which every resource type has and which live in columns. */
-function commonAttribute(target: FilterTarget, path: AttrPath): Ref | undefined {
-  const name = path.attr.toLowerCase();
-  if (path.uri && !path.uri.toLowerCase().startsWith('urn:ietf:params:scim:schemas:core:2.0:')) return undefined;
-  const type = target.resourceType;
-  if (name === 'id' && !path.sub) {
-    return { kind: 'scalar', attr: idAttribute, scalar: columns[type].id! };
-  }
-  if (name !== 'meta') return undefined;
-  if (!path.sub) return { kind: 'scalar', attr: metaAttribute, scalar: { text: sql`'meta'`, alwaysPresent: true } };
-  const sub = findSub(metaAttribute, path.sub);
-  if (!sub) throw invalidFilter(`unknown attribute "${describe(path)}"`);
-  const table = type === 'User' ? users : groups;
-  const scalar: Scalar = sub.name === 'resourceType' ? { text: sql`${type}::text`, alwaysPresent: true }
+/** `meta.*`, which lives in columns (or is the same for every row of a table). */
+function metaRef(target: ResourceType, sub: QueryAttribute | undefined): Ref {
+  if (!sub) return { kind: 'scalar', attr: { name: 'meta', type: 'complex', multiValued: false }, scalar: { text: sql`'meta'`, alwaysPresent: true } };
+  const table = target.name === 'User' ? users : groups;
+  const scalar: Scalar | undefined = sub.name === 'resourceType' ? { text: sql`${target.name}::text`, alwaysPresent: true }
     : sub.name === 'version' ? { text: sql`'W/"' || ${table.version}::text || '"'`, alwaysPresent: true }
-    : columns[type][`meta.${sub.name}`]!;
+    : columns[target.name][`meta.${sub.name}`];
+  if (!scalar) throw invalidFilter(`cannot filter on meta.${sub.name}`);
   return { kind: 'scalar', attr: sub, scalar };
 }
 
@@ -294,9 +255,9 @@ function memberSub(name: string | undefined, path: AttrPath): { attr: QueryAttri
  * `work_email` column; users with several work emails are looked up in the JSON too, so the
  * answer is exactly the EXISTS semantics.
  */
-function workEmail(target: FilterTarget, f: Extract<Filter, { kind: 'valuePath' }>): SQL | undefined {
-  if (target.resourceType !== 'User' || f.filter.kind !== 'and') return undefined;
-  const resolved = target.resolve(f.path);
+function workEmail(target: ResourceType, f: Extract<Filter, { kind: 'valuePath' }>): SQL | undefined {
+  if (target.name !== 'User' || f.filter.kind !== 'and') return undefined;
+  const resolved = resolveAttribute(target, f.path);
   if (!resolved || resolved.extension || resolved.attribute.name !== 'emails' || resolved.sub) return undefined;
   const parts = [f.filter.left, f.filter.right];
   const isWorkType = (p: Filter) => p.kind === 'compare' && !p.path.uri && !p.path.sub && p.path.attr.toLowerCase() === 'type'
@@ -314,7 +275,7 @@ function isCaseInsensitive(attr: QueryAttribute): boolean {
   return (attr.type === 'string' || attr.type === 'reference') && attr.caseExact !== true;
 }
 
-function castText(text: SQL, type: ScimAttributeType): SQL {
+function castText(text: SQL, type: AttributeType): SQL {
   switch (type) {
     case 'boolean': return sql`(${text})::boolean`;
     case 'decimal':

@@ -1,50 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { parseAttrPath, parseFilter } from '../../src/scim/filter.js';
-import { filterToSql, sortExpression, type FilterTarget, type QueryAttribute, type QueryAttributeResolver } from '../../src/target/filter-sql.js';
+import { filterToSql, sortExpression } from '../../src/target/filter-sql.js';
+import { GROUP, USER, type AttributeDefinition, type ResourceType } from '../../src/scim/schemas.js';
 import { userColumns } from '../../src/target/columns.js';
 import { scimGroups, scimUsers } from '../../src/db/target.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
-// A schema subset with every attribute type, including a test extension for numbers and
-// dates (the standard User schemas have none outside meta).
-const s = (name: string, extra: Partial<QueryAttribute> = {}): QueryAttribute => ({ name, type: 'string', multiValued: false, ...extra });
-const multi = (name: string, subs: QueryAttribute[]): QueryAttribute => ({ name, type: 'complex', multiValued: true, subAttributes: subs });
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const TEST_EXT = 'urn:example:params:scim:schemas:extension:test:2.0:User';
-const schemas: Record<string, Record<string, QueryAttribute[]>> = {
-  User: {
-    core: [
-      s('userName'), s('externalId', { caseExact: true }), s('displayName'), s('title'), s('userType'),
-      { name: 'active', type: 'boolean', multiValued: false },
-      { name: 'name', type: 'complex', multiValued: false, subAttributes: [s('formatted'), s('givenName'), s('familyName')] },
-      multi('emails', [s('value'), s('type'), { name: 'primary', type: 'boolean', multiValued: false }]),
-      multi('phoneNumbers', [s('value'), s('type')]),
-      { name: 'schemas', type: 'reference', multiValued: true, caseExact: true },
-    ],
-    [ENTERPRISE]: [s('employeeNumber'), s('department'), { name: 'manager', type: 'complex', multiValued: false, subAttributes: [s('value', { caseExact: true }), s('displayName')] }],
-    [TEST_EXT]: [{ name: 'level', type: 'integer', multiValued: false }, { name: 'hired', type: 'dateTime', multiValued: false }, s('code', { caseExact: true })],
-  },
-  Group: {
-    core: [s('displayName'), s('externalId', { caseExact: true }), multi('members', [s('value'), s('type'), s('display')])],
-  },
+// The standard User schemas have no numbers or dates outside meta: a test extension adds them.
+const attr = (name: string, type: AttributeDefinition['type'], caseExact = false): AttributeDefinition => ({
+  name, type, caseExact, multiValued: false, description: name, required: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none',
+});
+const userTarget: ResourceType = {
+  ...USER,
+  extensions: [...USER.extensions, { required: false, schema: { id: TEST_EXT, name: 'Test', description: 'test', attributes: [attr('level', 'integer'), attr('hired', 'dateTime'), attr('code', 'string', true)] } }],
 };
-
-function resolver(type: 'User' | 'Group'): QueryAttributeResolver {
-  return (path) => {
-    const core = !path.uri || path.uri.toLowerCase() === `urn:ietf:params:scim:schemas:core:2.0:${type}`.toLowerCase();
-    const uri = !core ? Object.keys(schemas[type]!).find((k) => k.toLowerCase() === path.uri!.toLowerCase()) : 'core';
-    if (!uri) return undefined;
-    const attribute = schemas[type]![uri]!.find((a) => a.name.toLowerCase() === path.attr.toLowerCase());
-    if (!attribute) return undefined;
-    const sub = path.sub ? attribute.subAttributes?.find((a) => a.name.toLowerCase() === path.sub!.toLowerCase()) : undefined;
-    if (path.sub && !sub) return undefined;
-    return { extension: uri === 'core' ? undefined : uri, attribute, sub };
-  };
-}
-
-const userTarget: FilterTarget = { resourceType: 'User', resolve: resolver('User') };
-const groupTarget: FilterTarget = { resourceType: 'Group', resolve: resolver('Group') };
+const groupTarget = GROUP;
 
 let db: TestDatabase;
 let tenantId: string;
