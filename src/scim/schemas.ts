@@ -446,6 +446,18 @@ export function resolveName(type: ResourceType, name: string): NamedTarget | und
   return location ? { kind: 'attribute', location } : undefined;
 }
 
+/**
+ * Every top-level attribute of a resource type with its location, in the order a
+ * resource is written: common attributes (`id`, `externalId`, `meta`), core, extensions.
+ */
+export function* attributeLocations(type: ResourceType): Generator<AttributeLocation> {
+  for (const index of schemaIndexes(type)) {
+    for (const attribute of index.byName.values()) {
+      yield { schema: index.schema.id, extension: index.extension, attribute };
+    }
+  }
+}
+
 export function resourceTypeByName(name: string): ResourceType | undefined {
   return RESOURCE_TYPES.find((t) => t.name.toLowerCase() === name.toLowerCase());
 }
