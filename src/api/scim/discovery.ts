@@ -1,0 +1,114 @@
+import { Router, type Request, type Response } from 'express';
+import { ScimError, notFound } from '../../scim/errors.js';
+import {
+  RESOURCE_TYPES,
+  SCHEMAS,
+  resourceTypeByName,
+  resourceTypeRepresentation,
+  schemaRepresentation,
+} from '../../scim/schemas.js';
+import { scimBaseUrl } from '../urls.js';
+
+/**
+ * The discovery endpoints of RFC 7644 §4: /ServiceProviderConfig, /Schemas, /ResourceTypes.
+ *
+ * They sit behind the same bearer-token check as the rest of /scim/v2. RFC 7644 §4 lets a
+ * service provider require authentication here; Entra sends its token on every call anyway,
+ * and one rule for the whole base URL means no route can be left open by mistake and the
+ * advertised limits are only told to a client that may use them.
+ */
+export interface DiscoveryLimits {
+  /** the largest page a query returns (`filter.maxResults`) */
+  maxResults: number;
+  /** the largest request body accepted, in bytes (`bulk.maxPayloadSize`) */
+  maxPayloadSize: number;
+  /** the most operations one /Bulk request may carry (`bulk.maxOperations`) */
+  maxOperations: number;
+}
+
+const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
+const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const DOCUMENTATION_URI = 'https://github.com/scimflow/scimflow#scim-20-service-provider';
+
+export function serviceProviderConfig(limits: DiscoveryLimits, baseUrl: string): Record<string, unknown> {
+  return {
+    schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
+    documentationUri: DOCUMENTATION_URI,
+    patch: { supported: true },
+    bulk: { supported: true, maxOperations: limits.maxOperations, maxPayloadSize: limits.maxPayloadSize },
+    filter: { supported: true, maxResults: limits.maxResults },
+    changePassword: { supported: false },
+    sort: { supported: true },
+    etag: { supported: true },
+    authenticationSchemes: [{
+      type: 'oauthbearertoken',
+      name: 'OAuth Bearer Token',
+      description: 'Authentication scheme using the OAuth Bearer Token Standard: the tenant\'s SCIM token in the Authorization header',
+      specUri: 'https://www.rfc-editor.org/info/rfc6750',
+      documentationUri: DOCUMENTATION_URI,
+      primary: true,
+    }],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
+  };
+}
+
+/** RFC 7644 §4: these endpoints return everything; pagination and sorting do not apply. */
+function listResponse(resources: Record<string, unknown>[]): Record<string, unknown> {
+  return {
+    schemas: [LIST_RESPONSE_SCHEMA],
+    totalResults: resources.length,
+    itemsPerPage: resources.length,
+    startIndex: 1,
+    Resources: resources,
+  };
+}
+
+/**
+ * RFC 7644 §4: a filter on a discovery endpoint SHOULD get 403, so a client never believes
+ * a condition was applied when it was not. Other query parameters (Entra's
+ * `?aadOptscim062020`, `startIndex`, `sortBy`) are ignored.
+ */
+function refuseFilter(req: Request): void {
+  if (req.query.filter !== undefined) {
+    throw new ScimError(403, undefined, 'filtering is not supported on discovery endpoints (RFC 7644 §4)');
+  }
+}
+
+function send(res: Response, body: Record<string, unknown>): void {
+  res.status(200).type('application/scim+json').send(JSON.stringify(body));
+}
+
+export function discoveryRouter(limits: DiscoveryLimits, publicUrl: string | undefined): Router {
+  const router = Router();
+  const base = (req: Request) => scimBaseUrl(req, publicUrl);
+
+  router.get('/ServiceProviderConfig', (req, res) => {
+    refuseFilter(req);
+    send(res, serviceProviderConfig(limits, base(req)));
+  });
+
+  router.get('/Schemas', (req, res) => {
+    refuseFilter(req);
+    send(res, listResponse(SCHEMAS.map((s) => schemaRepresentation(s, base(req)))));
+  });
+
+  router.get('/Schemas/:id', (req, res) => {
+    // schema URNs are case-insensitive (RFC 8141 §3.1 for the NID; SCIM clients vary the rest)
+    const schema = SCHEMAS.find((s) => s.id.toLowerCase() === req.params.id.toLowerCase());
+    if (!schema) throw notFound(`no schema "${req.params.id}"`);
+    send(res, schemaRepresentation(schema, base(req)));
+  });
+
+  router.get('/ResourceTypes', (req, res) => {
+    refuseFilter(req);
+    send(res, listResponse(RESOURCE_TYPES.map((t) => resourceTypeRepresentation(t, base(req)))));
+  });
+
+  router.get('/ResourceTypes/:name', (req, res) => {
+    const type = resourceTypeByName(req.params.name);
+    if (!type) throw notFound(`no resource type "${req.params.name}"`);
+    send(res, resourceTypeRepresentation(type, base(req)));
+  });
+
+  return router;
+}
