@@ -172,7 +172,7 @@ export function setValueAt(resource: ScimResource, location: AttributeLocation, 
 }
 
 /** Sets a location's value, into its parent complex attribute when it names a sub-attribute. */
-function assign(resource: ScimResource, location: AttributeLocation, value: unknown): void {
+export function assignValue(resource: ScimResource, location: AttributeLocation, value: unknown): void {
   if (!location.sub) return setValueAt(resource, location, value);
   const parent = valueAt(resource, location);
   const merged: ScimResource = isPlainObject(parent) ? { ...parent } : {};
@@ -181,7 +181,8 @@ function assign(resource: ScimResource, location: AttributeLocation, value: unkn
   setValueAt(resource, location, Object.keys(merged).length > 0 ? merged : undefined);
 }
 
-const ignoredOnInput = (location: AttributeLocation) =>
+/** Attributes a client may send but that are never stored: readOnly ones and `password`. */
+export const ignoredOnInput = (location: AttributeLocation) =>
   location.attribute.mutability === 'readOnly' ||
   location.sub?.mutability === 'readOnly' ||
   definitionAt(location).mutability === 'writeOnly';
@@ -233,7 +234,7 @@ export function memberRefs(definition: AttributeDefinition, value: unknown, name
   });
 }
 
-const isRowsAttribute = (type: ResourceType, location: AttributeLocation) =>
+export const isRowsAttribute = (type: ResourceType, location: AttributeLocation) =>
   !location.extension && location.attribute.name === type.rowsAttribute;
 
 // ---------------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ export function parseResource(type: ResourceType, body: unknown, mode: ParseMode
     if (isRowsAttribute(type, location)) {
       if (!location.sub) members = memberRefs(location.attribute, value, location.attribute.name);
     } else if (!ignoredOnInput(location)) {
-      assign(resource, location, attributeValue(definitionAt(location), value, locationName(location)));
+      assignValue(resource, location, attributeValue(definitionAt(location), value, locationName(location)));
     }
   };
   for (const [key, value] of Object.entries(body)) {

@@ -4,6 +4,7 @@
  * so Users and Groups go through the same code everywhere.
  */
 import type { AttrPath } from './filter-ast.js';
+import type { AttributeResolver } from './filter-eval.js';
 
 export type AttributeType =
   | 'string'
@@ -456,6 +457,23 @@ export function* attributeLocations(type: ResourceType): Generator<AttributeLoca
       yield { schema: index.schema.id, extension: index.extension, attribute };
     }
   }
+}
+
+/** What filter evaluation (`matchesFilter`, `compileFilter`) needs to know about names. */
+export function attributeResolver(type: ResourceType): AttributeResolver {
+  return (path, parent) => {
+    const parentLocation = parent ? resolveAttribute(type, parent) : undefined;
+    if (parent && !parentLocation) return undefined;
+    const location = resolveAttribute(type, path, parentLocation);
+    if (!location) return undefined;
+    const definition = definitionAt(location);
+    return {
+      type: definition.type,
+      caseExact: definition.caseExact,
+      multiValued: definition.multiValued,
+      ...(location.extension ? { extension: location.schema } : {}),
+    };
+  };
 }
 
 export function resourceTypeByName(name: string): ResourceType | undefined {
