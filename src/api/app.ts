@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { requireAdmin } from './admin-auth.js';
 import { Problem, notFound } from './problem.js';
 import { tenantsRouter } from './tenants.js';
+import { directoriesRouter } from './directories.js';
 
 export interface AppDeps {
   db: Database;
@@ -30,6 +31,7 @@ function adminApi(deps: AppDeps): express.Router {
   api.use(requireAdmin(deps.adminToken));
   api.use(express.json({ limit: '10mb' }));
   api.use(tenantsRouter(deps.db, deps.publicUrl));
+  api.use(directoriesRouter(deps.db));
   api.use((req) => {
     throw notFound(`no route for ${req.method} ${req.baseUrl}${req.path}`);
   });
