@@ -148,7 +148,7 @@ class Parser {
     while (end < text.length && isNumberChar(text[end]!)) end++;
     const raw = text.slice(pos, end);
     const value = Number(raw);
-    if (!JSON_NUMBER.test(raw) || !Number.isFinite(value)) this.fail(`invalid number '${raw}'`, pos);
+    if (!JSON_NUMBER.test(raw) || !Number.isFinite(value)) this.fail(`invalid number ${excerpt(raw)}`, pos);
     this.offset = end;
     return { kind: 'number', value, text: raw, pos };
   }
@@ -182,7 +182,7 @@ class Parser {
     }
     if (token.kind !== 'word') return this.expected('an attribute name, \'(\' or \'not\'', token);
     this.next();
-    if (token.text.toLowerCase() === 'not' && !this.startsOperator()) {
+    if (token.text.toLowerCase() === 'not' && !this.continuesAttribute()) {
       const open = this.next();
       if (open.kind !== '(') return this.expected('\'(\' after \'not\'', open);
       return this.nested(open, () => ({ kind: 'not', filter: this.group(open) }));
@@ -192,9 +192,10 @@ class Parser {
     return this.attrExp(path, token.text);
   }
 
-  /** `not` is also a legal attribute name; it is one when an operator follows it. */
-  private startsOperator(): boolean {
+  /** `not` is also a legal attribute name; it is one when an operator or `[` follows it. */
+  private continuesAttribute(): boolean {
     const token = this.peek();
+    if (token.kind === '[') return true;
     if (token.kind !== 'word') return false;
     const word = token.text.toLowerCase();
     return COMPARE_OPS.has(word) || word === 'pr';
@@ -230,7 +231,7 @@ class Parser {
       return { kind: 'present', path };
     }
     if (!COMPARE_OPS.has(op)) {
-      return this.expected(`an operator (${OPERATOR_LIST}) after '${name}'`, opToken);
+      return this.expected(`an operator (${OPERATOR_LIST}) after ${excerpt(name)}`, opToken);
     }
     return { kind: 'compare', path, op: op as CompareOp, value: this.compValue(op) };
   }
@@ -253,7 +254,7 @@ class Parser {
    * filter-ast.ts documents.
    */
   private valuePath(path: AttrPath, nameToken: Token): Filter {
-    if (path.sub !== undefined) this.fail(`'[' cannot follow the sub-attribute '${path.sub}'`, this.peek().pos);
+    if (path.sub !== undefined) this.fail(`'[' cannot follow the sub-attribute ${excerpt(path.sub)}`, this.peek().pos);
     const filter = this.elementFilter();
     if (this.peek().kind !== '.') return { kind: 'valuePath', path, filter };
     this.next();
@@ -298,20 +299,20 @@ class Parser {
     let rest = text;
     let restPos = pos;
     if (colon >= 0) {
-      if (!/^urn:/i.test(text)) this.fail(`invalid attribute name '${text}' (a schema prefix must start with 'urn:')`, pos);
-      if (this.inElementFilter) this.fail(`expected a sub-attribute name inside '[…]', found '${text}'`, pos);
+      if (!/^urn:/i.test(text)) this.fail(`invalid attribute name ${excerpt(text)} (a schema prefix must start with 'urn:')`, pos);
+      if (this.inElementFilter) this.fail(`expected a sub-attribute name inside '[…]', found ${excerpt(text)}`, pos);
       uri = text.slice(0, colon);
       rest = text.slice(colon + 1);
       restPos = pos + colon + 1;
-      if (rest === '') this.fail(`expected an attribute name after the schema URN '${uri}'`, restPos);
+      if (rest === '') this.fail(`expected an attribute name after the schema URN ${excerpt(uri)}`, restPos);
     }
     const dot = rest.indexOf('.');
     const attr = dot < 0 ? rest : rest.slice(0, dot);
-    if (!ATTR_NAME.test(attr)) this.fail(`invalid attribute name '${attr}'`, restPos);
+    if (!ATTR_NAME.test(attr)) this.fail(`invalid attribute name ${excerpt(attr)}`, restPos);
     if (dot < 0) return uri === undefined ? { attr } : { uri, attr };
-    if (this.inElementFilter) this.fail(`expected a sub-attribute name inside '[…]', found '${text}'`, pos);
+    if (this.inElementFilter) this.fail(`expected a sub-attribute name inside '[…]', found ${excerpt(text)}`, pos);
     const sub = rest.slice(dot + 1);
-    if (!ATTR_NAME.test(sub)) this.fail(`invalid sub-attribute name '${sub}'`, restPos + dot + 1);
+    if (!ATTR_NAME.test(sub)) this.fail(`invalid sub-attribute name ${excerpt(sub)}`, restPos + dot + 1);
     return uri === undefined ? { attr, sub } : { uri, attr, sub };
   }
 
@@ -327,9 +328,12 @@ const isValueWord = (token: Token) =>
   token.kind === 'word' && ['true', 'false', 'null'].includes(token.text.toLowerCase());
 
 function describe(token: Token): string {
-  if (token.kind === 'eof') return 'the end of input';
-  const shown = token.text.length > 40 ? `${token.text.slice(0, 40)}…` : token.text;
-  return `'${shown}'`;
+  return token.kind === 'eof' ? 'the end of input' : excerpt(token.text);
+}
+
+/** A piece of the input quoted in a message, cut short so details stay readable. */
+function excerpt(piece: string): string {
+  return `'${piece.length > 60 ? `${piece.slice(0, 60)}…` : piece}'`;
 }
 
 /** The whole input when short, else a window around the error so the detail stays readable. */
@@ -372,7 +376,7 @@ export function parsePatchPath(text: string): PatchPath {
     parser.end('\'[\' or the end of the path');
     return { path };
   }
-  if (path.sub !== undefined) parser.fail(`'[' cannot follow the sub-attribute '${path.sub}'`, parser.peek().pos);
+  if (path.sub !== undefined) parser.fail(`'[' cannot follow the sub-attribute ${excerpt(path.sub)}`, parser.peek().pos);
   const filter = parser.elementFilter();
   if (parser.peek().kind !== '.') {
     parser.end('\'.\' and a sub-attribute, or the end of the path');

@@ -110,6 +110,7 @@ describe('parseFilter: logic, precedence and grouping', () => {
     // `not` and the logical words are attribute names where an operator follows them
     ['not eq "x"', cmp('not', 'eq', 'x')],
     ['and pr or or pr', or(pr('and'), pr('or'))],
+    ['not[type eq "x"]', vp('not', cmp('type', 'eq', 'x'))],
   ])('%s', (text, expected) => {
     expect(parseFilter(text)).toEqual(expected);
   });
