@@ -276,7 +276,8 @@ describe('Redact', () => {
 });
 
 describe('RandomString', () => {
-  it.each([
+  type Minimums = { digits?: number; special?: number; capital?: number; lower?: number };
+  it.each<[string, number, Minimums]>([
     ['RandomString(6,3,0,0,3)', 6, { digits: 3, lower: 3 }],
     ['RandomString(10,2,2,2,1,"?,")', 10, { digits: 2, special: 2, capital: 2, lower: 1 }],
     ['RandomString(256,0,0,0,0)', 256, {}],

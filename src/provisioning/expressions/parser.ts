@@ -99,7 +99,8 @@ export function parseExpression(text: string): Expression {
     const [min, max] = definition.arity;
     if (args.length < min || args.length > max) {
       const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-      fail(nameToken, `${definition.name} takes ${expected} argument${expected === '1' ? '' : 's'}, not ${args.length}`);
+      const plural = expected.endsWith(' 1') || expected === '1' ? '' : 's';
+      fail(nameToken, `${definition.name} takes ${expected} argument${plural}, not ${args.length}`);
     }
     const problem = definition.check?.(args);
     if (problem) throw new ExpressionSyntaxError(`${definition.name}: ${problem.reason}`, problem.at.position);
