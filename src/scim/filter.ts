@@ -398,7 +398,10 @@ export function parseAttrPath(text: string): AttrPath {
 
 /**
  * Parses `attributes` / `excludedAttributes`: comma-separated attribute paths, spaces
- * around commas tolerated. Blank text is an empty list. Throws ScimError 400 invalidPath.
+ * around commas tolerated. Blank text is an empty list. A bare schema URN (the whole
+ * enterprise extension) comes back split at its last ':' like any URN path
+ * (`{ uri: 'urn:…:enterprise:2.0', attr: 'User' }`); the consumer, which knows the
+ * schemas, recognises it. Throws ScimError 400 invalidPath.
  */
 export function parseAttributeList(text: string): AttrPath[] {
   const parser = new Parser(text, ATTRIBUTE_LIST);

@@ -9,6 +9,7 @@ import {
   type AttributeType,
   type AttributeTypeInfo,
 } from '../../src/scim/filter-eval.js';
+import { attributeResolver, GROUP, USER } from '../../src/scim/schemas.js';
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -332,5 +333,40 @@ describe('matchesFilter: comparisons the attribute type does not allow', () => {
     const error = errorOf(() => matchesFilter(nestedValuePath, user, resolve));
     expect(error.scimType).toBe('invalidFilter');
     expect(error.detail).toContain('value filters do not nest');
+  });
+});
+
+describe('matchesFilter with the real User and Group schemas', () => {
+  const entraUser = {
+    schemas: [CORE, ENTERPRISE],
+    userName: 'Ann@Contoso.com',
+    externalId: 'ann',
+    active: false,
+    emails: [{ value: 'ann@contoso.com', type: 'work', primary: true }],
+    name: { givenName: 'Ann', familyName: 'Lee' },
+    meta: { lastModified: '2026-01-02T03:04:05Z' },
+    [ENTERPRISE]: { employeeNumber: '7', manager: { value: 'boss' } },
+  };
+  const userMatches = (text: string) =>
+    matchesFilter(parseFilter(text), entraUser, attributeResolver(USER), { coreSchema: USER.schema.id });
+  it.each([
+    ['userName eq "ann@contoso.com"', true],
+    ['externalId eq "ANN"', false],
+    ['active eq "False"', true],
+    ['emails[type eq "work"].value eq "ANN@contoso.com"', true],
+    ['emails co "contoso"', true],
+    ['name.familyName eq "lee"', true],
+    ['meta.lastModified gt "2026-01-01T00:00:00Z"', true],
+    ['employeeNumber eq "7"', true],
+    [`${ENTERPRISE}:manager.value eq "boss"`, true],
+    [`${CORE}:userName sw "ann"`, true],
+    ['title pr', false],
+  ])('%s → %s', (text, expected) => {
+    expect(userMatches(text)).toBe(expected);
+  });
+
+  it('selects group members by value', () => {
+    const select = compileFilter(parseFilter('value eq "u2"'), attributeResolver(GROUP), { parent: { attr: 'members' } });
+    expect([{ value: 'u1' }, { value: 'u2' }].filter(select)).toEqual([{ value: 'u2' }]);
   });
 });
