@@ -37,7 +37,7 @@ const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b
 
 /** What the input is called in error details, and which scimType a syntax error carries. */
 interface Subject {
-  noun: 'filter' | 'path' | 'attribute list';
+  noun: 'filter' | 'path' | 'attribute list' | 'attribute path';
   scimType: ScimType;
 }
 
@@ -258,16 +258,17 @@ class Parser {
     const filter = this.elementFilter();
     if (this.peek().kind !== '.') return { kind: 'valuePath', path, filter };
     this.next();
-    const subToken = this.next();
-    const sub = this.subAttrName(subToken);
+    const sub = this.subAttrName(this.next());
     const trailing = this.attrExp({ attr: sub }, `${nameToken.text}[…].${sub}`);
     return { kind: 'valuePath', path, filter: { kind: 'and', left: filter, right: trailing } };
   }
 
-  /** "[" valFilter "]", whose attribute names are sub-attributes of the enclosing path. */
+  /**
+   * "[" valFilter "]", whose attribute names are sub-attributes of the enclosing path.
+   * Callers have peeked the '['.
+   */
   elementFilter(): Filter {
     const open = this.next();
-    if (open.kind !== '[') return this.expected('\'[\'', open);
     if (this.inElementFilter) this.fail('\'[\' inside \'[…]\' (value filters do not nest)', open.pos);
     this.inElementFilter = true;
     const filter = this.nested(open, () => this.filter());
@@ -352,6 +353,7 @@ const PATH: Subject = { noun: 'path', scimType: 'invalidPath' };
  * follow the same ATTRPATH grammar as a PATCH path, whose malformed form is invalidPath.
  */
 const ATTRIBUTE_LIST: Subject = { noun: 'attribute list', scimType: 'invalidPath' };
+const ATTRIBUTE_PATH: Subject = { noun: 'attribute path', scimType: 'invalidPath' };
 
 /** Parses a `filter` query parameter (RFC 7644 §3.4.2.2). Throws ScimError 400 invalidFilter. */
 export function parseFilter(text: string): Filter {
@@ -390,7 +392,7 @@ export function parsePatchPath(text: string): PatchPath {
 
 /** Parses one attribute path, as in `sortBy`. Throws ScimError 400 invalidPath. */
 export function parseAttrPath(text: string): AttrPath {
-  const parser = new Parser(text, ATTRIBUTE_LIST);
+  const parser = new Parser(text, ATTRIBUTE_PATH);
   const path = parser.attrPath(parser.next());
   parser.end('the end of the attribute path');
   return path;
