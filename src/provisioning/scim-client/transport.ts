@@ -108,36 +108,39 @@ export function createTransport(options: TransportOptions): Transport {
   const random = options.random ?? Math.random;
   const redactToken = (text: string) => (options.token ? text.split(options.token).join('[redacted]') : text);
 
-  function pathAndQuery(request: ScimRequest): string {
+  function pathAndQuery(request: ScimRequest, withBaseQuery = true): string {
     const query = [
-      ...(baseQuery ? [baseQuery] : []),
+      ...(baseQuery && withBaseQuery ? [baseQuery] : []),
       ...(request.query ?? []).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`),
     ].join('&');
-    return `${basePath}${request.path}${query ? `?${query}` : ''}`;
+    return `${request.path}${query ? `?${query}` : ''}`;
   }
 
   function record(request: ScimRequest): ScimResponse {
-    const recorded: RecordedRequest = {
-      method: request.method,
-      path: pathAndQuery(request).slice(basePath.length),
-      body: redactSecrets(request.body),
-    };
+    const recorded: RecordedRequest = { method: request.method, path: pathAndQuery(request, false), body: redactSecrets(request.body) };
     const answer = request.dryRunAnswer?.(request.body) ?? defaultDryRunAnswer(request);
     options.onRequest?.({ method: request.method, route: request.route, status: answer.status, durationMs: 0, attempt: 1, dryRun: true });
     return { status: answer.status, body: answer.body, recorded };
   }
 
   async function attempt(request: ScimRequest, attemptNo: number): Promise<ScimResponse | AttemptFailure> {
-    const started = performance.now();
-    const report = (status: number | null, failure?: AttemptFailure['kind']) => options.onRequest?.({
-      method: request.method, route: request.route, status, durationMs: performance.now() - started,
-      attempt: attemptNo, dryRun: false, ...(failure ? { failure } : {}),
-    });
     await slots.acquire();
+    const started = performance.now();
+    const outcome = await exchange(request).finally(() => slots.release());
+    options.onRequest?.({
+      method: request.method, route: request.route, status: 'kind' in outcome ? statusOf(outcome) : outcome.status,
+      durationMs: performance.now() - started, attempt: attemptNo, dryRun: false,
+      ...('kind' in outcome && outcome.kind !== 'status' ? { failure: outcome.kind } : {}),
+    });
+    return outcome;
+  }
+
+  /** One request and its answer, with every failure turned into a value. */
+  async function exchange(request: ScimRequest): Promise<ScimResponse | AttemptFailure> {
     try {
       const response = await pool.request({
         method: request.method,
-        path: pathAndQuery(request),
+        path: basePath + pathAndQuery(request),
         headers: {
           authorization: `Bearer ${options.token}`,
           accept: SCIM_JSON,
@@ -148,16 +151,11 @@ export function createTransport(options: TransportOptions): Transport {
       });
       const text = await response.body.text();
       const status = response.statusCode;
-      report(status);
       if (request.accept.includes(status)) return { status, body: parseJson(text), recorded: null };
       const retryAfter = headerValue(response.headers['retry-after']);
       return { kind: 'status', status, retryAfterMs: parseRetryAfter(retryAfter, new Date()), body: errorBody(text, redactToken) };
     } catch (error) {
-      const failure = transportFailure(error);
-      report(null, failure.kind);
-      return failure;
-    } finally {
-      slots.release();
+      return transportFailure(error);
     }
   }
 
@@ -183,6 +181,10 @@ function defaultDryRunAnswer(request: ScimRequest): { status: number; body: unkn
   if (request.method !== 'POST') return { status: 204, body: undefined };
   const body = request.body !== null && typeof request.body === 'object' ? request.body : {};
   return { status: 201, body: { ...body, id: dryRunId() } };
+}
+
+function statusOf(failure: AttemptFailure): number | null {
+  return failure.kind === 'status' ? failure.status : null;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
