@@ -1,0 +1,354 @@
+import { describe, expect, it } from 'vitest';
+import type { ScimType } from '../../src/scim/errors.js';
+import { applyPatch, type MemberChange } from '../../src/scim/patch.js';
+import type { ScimResource } from '../../src/scim/resource.js';
+import { GROUP, USER, type ResourceType } from '../../src/scim/schemas.js';
+
+const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP_CORE = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+const patch = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
+
+/** A user as storage holds it after Entra created it. */
+const alice: ScimResource = {
+  schemas: [CORE, ENT],
+  externalId: 'alice',
+  userName: 'alice@contoso.com',
+  name: { formatted: 'Alice Smith', familyName: 'Smith', givenName: 'Alice' },
+  displayName: 'Alice Smith',
+  active: true,
+  emails: [
+    { value: 'alice@contoso.com', type: 'work', primary: true },
+    { value: 'alice@home.example', type: 'home' },
+  ],
+  addresses: [{ type: 'work', streetAddress: '1 Main St', locality: 'Redmond' }],
+  [ENT]: { employeeNumber: '100', department: 'Sales', manager: { value: 'boss-id' } },
+};
+
+/** A user Entra created without mail: no emails, no phone numbers, no manager. */
+const bob: ScimResource = { schemas: [CORE], userName: 'bob@contoso.com', active: true };
+
+const sales: ScimResource = { schemas: [GROUP_CORE], displayName: 'Sales', externalId: 'g-sales' };
+
+const run = (type: ResourceType, resource: ScimResource, ...operations: unknown[]) =>
+  applyPatch(type, resource, patch(...operations));
+
+describe('PATCH: the request bodies of entra-provisioning.md §7', () => {
+  it('set manager (legacy): Add manager with [{"$ref":null,"value":id}]', () => {
+    const { resource } = run(USER, bob, { op: 'Add', path: 'manager', value: [{ $ref: null, value: 'boss-id' }] });
+    expect(resource[ENT]).toEqual({ manager: { value: 'boss-id' } });
+    expect(resource.schemas).toEqual([CORE, ENT]);
+  });
+
+  it.each([
+    ['legacy, string', { op: 'Replace', path: 'active', value: 'False' }],
+    ['compliant, JSON', { op: 'replace', path: 'active', value: false }],
+  ])('disable (%s)', (_, operation) => {
+    expect(run(USER, alice, operation).resource.active).toBe(false);
+  });
+
+  it('rename group: Replace displayName', () => {
+    const result = run(GROUP, sales, { op: 'Replace', path: 'displayName', value: 'Sales EMEA' });
+    expect(result.resource.displayName).toBe('Sales EMEA');
+    expect(result.memberChanges).toEqual([]);
+  });
+
+  it('add members: several per request, $ref null, without loading the group', () => {
+    const result = run(GROUP, sales, {
+      op: 'Add',
+      path: 'members',
+      value: [{ $ref: null, value: 'u1' }, { $ref: null, value: 'u2' }],
+    });
+    expect(result.memberChanges).toEqual([{ kind: 'add', members: [{ value: 'u1' }, { value: 'u2' }] }]);
+    expect(result.resource).toEqual(sales);
+    expect(result.changed).toBe(true);
+  });
+
+  it.each([
+    ['legacy: Remove members with a value array', { op: 'Remove', path: 'members', value: [{ value: 'u1' }] }],
+    ['compliant: remove members[value eq "id"]', { op: 'remove', path: 'members[value eq "u1"]' }],
+  ])('remove members, %s — removes only that member', (_, operation) => {
+    expect(run(GROUP, sales, operation).memberChanges).toEqual([{ kind: 'remove', values: ['u1'] }]);
+  });
+
+  it('compliant path-less replace with dotted and URN keys', () => {
+    const { resource } = run(USER, alice, {
+      op: 'replace',
+      value: { displayName: 'A', 'name.givenName': 'B', [`${ENT}:employeeNumber`]: '7' },
+    });
+    expect(resource).toMatchObject({ displayName: 'A', name: { givenName: 'B', familyName: 'Smith' } });
+    expect(resource[ENT]).toEqual({ employeeNumber: '7', department: 'Sales', manager: { value: 'boss-id' } });
+  });
+});
+
+describe('PATCH: both dialects give the same result', () => {
+  it.each<[string, ResourceType, ScimResource, unknown[], unknown[]]>([
+    ['disable', USER, alice,
+      [{ op: 'Replace', path: 'active', value: 'False' }],
+      [{ op: 'replace', path: 'active', value: false }]],
+    ['enable with boolean text in any case', USER, { ...bob, active: false },
+      [{ op: 'Replace', path: 'active', value: 'TRUE' }],
+      [{ op: 'replace', path: 'active', value: true }]],
+    ['manager', USER, bob,
+      [{ op: 'Add', path: 'manager', value: [{ $ref: null, value: 'boss-id' }] }],
+      [{ op: 'replace', path: `${ENT}:manager`, value: 'boss-id' }]],
+    ['manager as an object', USER, bob,
+      [{ op: 'Add', path: 'manager', value: [{ $ref: null, value: 'boss-id' }] }],
+      [{ op: 'add', path: `${ENT}:manager`, value: { value: 'boss-id' } }]],
+    ['several attributes', USER, alice,
+      [
+        { op: 'Replace', path: 'displayName', value: 'A' },
+        { op: 'Replace', path: 'name.givenName', value: 'B' },
+        { op: 'Replace', path: `${ENT}:employeeNumber`, value: '7' },
+      ],
+      [{ op: 'replace', value: { displayName: 'A', 'name.givenName': 'B', [`${ENT}:employeeNumber`]: '7' } }]],
+    ['an extension object as a key', USER, alice,
+      [{ op: 'Replace', path: `${ENT}:department`, value: 'X' }],
+      [{ op: 'replace', value: { [ENT]: { department: 'X' } } }]],
+    ['attribute names in any case', USER, alice,
+      [
+        { op: 'Replace', path: 'name.FamilyName', value: 'Jones' },
+        { op: 'Add', path: 'Emails', value: [{ Value: 'a@new.example', Type: 'other', Primary: 'True' }] },
+      ],
+      [
+        { op: 'replace', path: 'name.familyName', value: 'Jones' },
+        { op: 'add', path: 'emails', value: [{ value: 'a@new.example', type: 'other', primary: true }] },
+      ]],
+    ['work email for a user without one', USER, bob,
+      [{ op: 'Add', path: 'emails[type eq "work"].value', value: 'bob@contoso.com' }],
+      [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'bob@contoso.com' }]],
+    ['member removal', GROUP, sales,
+      [{ op: 'Remove', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }] }],
+      [{ op: 'remove', path: 'members[value eq "u1" or value eq "u2"]' }]],
+  ])('%s', (_, type, resource, legacy, compliant) => {
+    expect(run(type, resource, ...legacy)).toEqual(run(type, resource, ...compliant));
+  });
+});
+
+describe('PATCH: forms', () => {
+  it.each<[string, ScimResource, unknown[], (r: ScimResource) => void]>([
+    ['replace a simple attribute', alice, [{ op: 'replace', path: 'title', value: 'CEO' }],
+      (r) => expect(r.title).toBe('CEO')],
+    ['add a simple attribute', bob, [{ op: 'add', path: 'displayName', value: 'Bob' }],
+      (r) => expect(r.displayName).toBe('Bob')],
+    ['replace a sub-attribute', alice, [{ op: 'replace', path: 'name.givenName', value: 'Ally' }],
+      (r) => expect(r.name).toEqual({ formatted: 'Alice Smith', familyName: 'Smith', givenName: 'Ally' })],
+    ['add a sub-attribute to a missing complex attribute', bob, [{ op: 'add', path: 'name.familyName', value: 'Builder' }],
+      (r) => expect(r.name).toEqual({ familyName: 'Builder' })],
+    ['replace a complex attribute merges its sub-attributes (RFC 7644 §3.5.2.3)', alice,
+      [{ op: 'replace', path: 'name', value: { givenName: 'Ally' } }],
+      (r) => expect(r.name).toEqual({ formatted: 'Alice Smith', familyName: 'Smith', givenName: 'Ally' })],
+    ['remove a sub-attribute', alice, [{ op: 'remove', path: 'name.formatted' }],
+      (r) => expect(r.name).toEqual({ familyName: 'Smith', givenName: 'Alice' })],
+    ['remove the last sub-attribute leaves the attribute unassigned', { ...bob, name: { givenName: 'Bob' } },
+      [{ op: 'remove', path: 'name.givenName' }], (r) => expect(r).not.toHaveProperty('name')],
+    ['replace a value-path sub-attribute', alice, [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'a@contoso.com' }],
+      (r) => expect(r.emails).toEqual([
+        { value: 'a@contoso.com', type: 'work', primary: true },
+        { value: 'alice@home.example', type: 'home' },
+      ])],
+    ['the filter compares type case-insensitively (caseExact false)', alice,
+      [{ op: 'replace', path: 'emails[type eq "WORK"].value', value: 'a@contoso.com' }],
+      (r) => expect((r.emails as ScimResource[])[0]!.value).toBe('a@contoso.com')],
+    ['replace an address part through a filter', alice,
+      [{ op: 'replace', path: 'addresses[type eq "work"].streetAddress', value: '2 Side St' }],
+      (r) => expect(r.addresses).toEqual([{ type: 'work', streetAddress: '2 Side St', locality: 'Redmond' }])],
+    ['an unmatched eq filter creates the element (Entra: user without a work address)', bob,
+      [{ op: 'replace', path: 'addresses[type eq "work"].locality', value: 'Oslo' }],
+      (r) => expect(r.addresses).toEqual([{ locality: 'Oslo', type: 'work' }])],
+    ['an unmatched filter with "and" builds from both comparisons', bob,
+      [{ op: 'add', path: 'phoneNumbers[type eq "work" and primary eq true].value', value: '+1 555' }],
+      (r) => expect(r.phoneNumbers).toEqual([{ value: '+1 555', type: 'work', primary: true }])],
+    ['a mobile number next to a work number', { ...bob, phoneNumbers: [{ value: '1', type: 'work' }] },
+      [{ op: 'replace', path: 'phoneNumbers[type eq "mobile"].value', value: '2' }],
+      (r) => expect(r.phoneNumbers).toEqual([{ value: '1', type: 'work' }, { value: '2', type: 'mobile' }])],
+    ['replace a whole element through a filter', alice,
+      [{ op: 'replace', path: 'emails[type eq "home"]', value: { value: 'new@home.example', type: 'home' } }],
+      (r) => expect((r.emails as ScimResource[])[1]).toEqual({ value: 'new@home.example', type: 'home' })],
+    ['remove elements through a filter', alice, [{ op: 'remove', path: 'emails[type eq "home"]' }],
+      (r) => expect(r.emails).toEqual([{ value: 'alice@contoso.com', type: 'work', primary: true }])],
+    ['remove the last element leaves the attribute unassigned', alice,
+      [{ op: 'remove', path: 'addresses[type eq "work"]' }], (r) => expect(r).not.toHaveProperty('addresses')],
+    ['remove a sub-attribute through a filter', alice, [{ op: 'remove', path: 'addresses[type eq "work"].locality' }],
+      (r) => expect(r.addresses).toEqual([{ type: 'work', streetAddress: '1 Main St' }])],
+    ['remove a whole multi-valued attribute', alice, [{ op: 'remove', path: 'emails' }],
+      (r) => expect(r).not.toHaveProperty('emails')],
+    ['remove listed values of a multi-valued attribute', alice,
+      [{ op: 'remove', path: 'emails', value: [{ value: 'alice@home.example' }] }],
+      (r) => expect(r.emails).toEqual([{ value: 'alice@contoso.com', type: 'work', primary: true }])],
+    ['add appends to a multi-valued attribute; a lone object is one value', alice,
+      [{ op: 'add', path: 'emails', value: { value: 'o@x.example', type: 'other' } }],
+      (r) => expect(r.emails).toHaveLength(3)],
+    ['replace a multi-valued attribute replaces all values', alice,
+      [{ op: 'replace', path: 'emails', value: [{ value: 'only@x.example' }] }],
+      (r) => expect(r.emails).toEqual([{ value: 'only@x.example' }])],
+    ['add of a primary value clears the old primary', alice,
+      [{ op: 'add', path: 'emails', value: [{ value: 'new@x.example', type: 'work', primary: true }] }],
+      (r) => expect((r.emails as ScimResource[]).map((e) => e.primary)).toEqual([false, undefined, true])],
+    ['making another element primary through a filter clears the old primary', alice,
+      [{ op: 'replace', path: 'emails[type eq "home"].primary', value: 'True' }],
+      (r) => expect((r.emails as ScimResource[]).map((e) => e.primary)).toEqual([false, true])],
+    ['extension attribute by URN path', alice, [{ op: 'replace', path: `${ENT}:department`, value: 'Support' }],
+      (r) => expect((r[ENT] as ScimResource).department).toBe('Support')],
+    ['unqualified extension attribute', alice, [{ op: 'replace', path: 'costCenter', value: 'CC1' }],
+      (r) => expect((r[ENT] as ScimResource).costCenter).toBe('CC1')],
+    ['manager with the URN path and a sub-attribute', bob, [{ op: 'add', path: `${ENT}:manager.value`, value: 'm' }],
+      (r) => expect(r[ENT]).toEqual({ manager: { value: 'm' } })],
+    ['replacing manager drops its stale sub-attributes', { ...bob, [ENT]: { manager: { value: 'old', $ref: '../Users/old' } } },
+      [{ op: 'replace', path: 'manager', value: 'new' }], (r) => expect(r[ENT]).toEqual({ manager: { value: 'new' } })],
+    ['remove manager clears it and the extension when nothing is left', { ...bob, schemas: [CORE, ENT], [ENT]: { manager: { value: 'm' } } },
+      [{ op: 'Remove', path: 'manager' }], (r) => {
+        expect(r).not.toHaveProperty(ENT);
+        expect(r.schemas).toEqual([CORE]);
+      }],
+    ...(['', [], null, { value: '' }] as const).map((empty): [string, ScimResource, unknown[], (r: ScimResource) => void] => [
+      `manager set to ${JSON.stringify(empty)} clears it`, alice,
+      [{ op: 'Replace', path: 'manager', value: empty }],
+      (r) => expect(r[ENT]).not.toHaveProperty('manager')]),
+    ['add to a whole extension by its URN merges', alice, [{ op: 'add', path: ENT, value: { division: 'D1' } }],
+      (r) => expect(r[ENT]).toMatchObject({ division: 'D1', department: 'Sales' })],
+    ['remove a whole extension by its URN', alice, [{ op: 'remove', path: ENT }],
+      (r) => expect(r.schemas).toEqual([CORE])],
+    ['path-less add with nested objects', bob, [{ op: 'add', value: { name: { givenName: 'Bob' }, emails: [{ value: 'b@x.example' }] } }],
+      (r) => expect(r).toMatchObject({ name: { givenName: 'Bob' }, emails: [{ value: 'b@x.example' }] })],
+    ['path-less values ignore readOnly and unknown names, as a POST does', bob,
+      [{ op: 'replace', value: { id: 'other', meta: {}, schemas: ['x'], favouriteColour: 'blue', nickName: 'B' } }],
+      (r) => expect(r).toEqual({ ...bob, nickName: 'B' })],
+    ['remove through a filter that matches nothing succeeds', alice,
+      [{ op: 'remove', path: 'emails[type eq "other"]' }], (r) => expect(r.emails).toEqual(alice.emails)],
+    ['operations apply in order', bob, [
+      { op: 'add', path: 'title', value: 'one' },
+      { op: 'replace', path: 'title', value: 'two' },
+    ], (r) => expect(r.title).toBe('two')],
+    ['a password is accepted and never stored', bob, [{ op: 'replace', path: 'password', value: 'S3cret!' }],
+      (r) => expect(r).toEqual(bob)],
+  ])('%s', (_, resource, operations, check) => {
+    check(run(USER, resource, ...operations).resource);
+  });
+});
+
+describe('PATCH: group members become member changes', () => {
+  it.each<[string, unknown[], MemberChange[]]>([
+    ['add', [{ op: 'add', path: 'members', value: [{ value: 'u1', type: 'User' }, { value: 'g2', type: 'group' }] }],
+      [{ kind: 'add', members: [{ value: 'u1', type: 'User' }, { value: 'g2', type: 'Group' }] }]],
+    ['add a lone member object', [{ op: 'add', path: 'members', value: { value: 'u1', display: 'ignored' } }],
+      [{ kind: 'add', members: [{ value: 'u1' }] }]],
+    ['remove by filter', [{ op: 'remove', path: 'members[value eq "u1"]' }], [{ kind: 'remove', values: ['u1'] }]],
+    ['remove by "or" filter', [{ op: 'remove', path: 'members[value eq "a" or value eq "b" or value eq "c"]' }],
+      [{ kind: 'remove', values: ['a', 'b', 'c'] }]],
+    ['legacy remove by value array', [{ op: 'Remove', path: 'members', value: [{ value: 'a' }, { value: 'b' }] }],
+      [{ kind: 'remove', values: ['a', 'b'] }]],
+    ['legacy remove with an empty value array removes nobody', [{ op: 'Remove', path: 'members', value: [] }], []],
+    ['remove all', [{ op: 'remove', path: 'members' }], [{ kind: 'removeAll' }]],
+    ['replace all', [{ op: 'replace', path: 'members', value: [{ value: 'u9' }] }], [{ kind: 'replaceAll', members: [{ value: 'u9' }] }]],
+    ['replace with an empty list', [{ op: 'replace', path: 'members', value: [] }], [{ kind: 'replaceAll', members: [] }]],
+    ['path-less add with members and a rename', [{ op: 'add', value: { members: [{ value: 'u1' }], displayName: 'New' } }],
+      [{ kind: 'add', members: [{ value: 'u1' }] }]],
+    ['in request order', [
+      { op: 'remove', path: 'members' },
+      { op: 'add', path: 'members', value: [{ value: 'u1' }] },
+      { op: 'remove', path: 'members[value eq "u1"]' },
+    ], [{ kind: 'removeAll' }, { kind: 'add', members: [{ value: 'u1' }] }, { kind: 'remove', values: ['u1'] }]],
+  ])('%s', (_, operations, expected) => {
+    const result = run(GROUP, sales, ...operations);
+    expect(result.memberChanges).toEqual(expected);
+    expect(result.resource).not.toHaveProperty('members');
+  });
+});
+
+describe('PATCH: changed', () => {
+  it.each<[string, ScimResource, unknown[]]>([
+    ['replace with the same value', alice, [{ op: 'replace', path: 'active', value: 'True' }]],
+    ['add an element that is already there', alice, [{ op: 'add', path: 'emails', value: [{ value: 'alice@contoso.com', type: 'work', primary: true }] }]],
+    ['remove through a filter that matches nothing', alice, [{ op: 'remove', path: 'phoneNumbers[type eq "fax"]' }]],
+    ['remove an attribute that has no value', bob, [{ op: 'remove', path: 'title' }]],
+    ['same sub-attribute value', alice, [{ op: 'replace', path: 'name.givenName', value: 'Alice' }]],
+    ['Entra re-sending the manager', alice, [{ op: 'Add', path: 'manager', value: [{ $ref: null, value: 'boss-id' }] }]],
+    ['stored keys in another order (jsonb)', Object.fromEntries(Object.entries(alice).reverse()), [{ op: 'replace', path: 'title', value: null }]],
+  ])('is false: %s', (_, resource, operations) => {
+    const result = run(USER, resource, ...operations);
+    expect(result.changed).toBe(false);
+    expect(result.resource).toEqual(resource);
+  });
+
+  it('is true for a real change and for member changes alone', () => {
+    expect(run(USER, alice, { op: 'replace', path: 'title', value: 'x' }).changed).toBe(true);
+    expect(run(GROUP, sales, { op: 'remove', path: 'members[value eq "nobody"]' }).changed).toBe(true);
+  });
+});
+
+describe('PATCH: errors', () => {
+  it.each<[string, ResourceType, ScimResource, unknown, ScimType]>([
+    ['schemas missing', USER, alice, { Operations: [{ op: 'remove', path: 'title' }] }, 'invalidSyntax'],
+    ['schemas of another message', USER, alice, { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [{ op: 'remove', path: 'title' }] }, 'invalidSyntax'],
+    ['Operations missing', USER, alice, { schemas: [PATCH_OP] }, 'invalidSyntax'],
+    ['Operations empty', USER, alice, patch(), 'invalidSyntax'],
+    ['Operations not an array', USER, alice, { schemas: [PATCH_OP], Operations: { op: 'add' } }, 'invalidSyntax'],
+    ['body not an object', USER, alice, [patch()], 'invalidSyntax'],
+    ['unknown op', USER, alice, patch({ op: 'copy', path: 'title', value: 'x' }), 'invalidSyntax'],
+    ['path not a string', USER, alice, patch({ op: 'remove', path: 5 }), 'invalidPath'],
+    ['remove without a path', USER, alice, patch({ op: 'remove' }), 'noTarget'],
+    ['add without a value', USER, alice, patch({ op: 'add', path: 'title' }), 'invalidValue'],
+    ['unknown attribute', USER, alice, patch({ op: 'replace', path: 'favouriteColour', value: 'blue' }), 'invalidPath'],
+    ['unknown sub-attribute', USER, alice, patch({ op: 'replace', path: 'name.nickname', value: 'x' }), 'invalidPath'],
+    ['unknown sub-attribute after a filter', USER, alice, patch({ op: 'replace', path: 'emails[type eq "work"].address', value: 'x' }), 'invalidPath'],
+    ['unknown extension', USER, alice, patch({ op: 'replace', path: 'urn:example:ext:1.0:User:x', value: 'x' }), 'invalidPath'],
+    ['invalid path syntax', USER, alice, patch({ op: 'replace', path: 'name..givenName', value: 'x' }), 'invalidPath'],
+    ['invalid path: trailing words', USER, alice, patch({ op: 'replace', path: 'title x', value: 'x' }), 'invalidPath'],
+    ['invalid filter in a path', USER, alice, patch({ op: 'replace', path: 'emails[type eq "work"', value: 'x' }), 'invalidFilter'],
+    ['filter on a single-valued attribute', USER, alice, patch({ op: 'replace', path: 'name[givenName eq "A"]', value: 'x' }), 'invalidPath'],
+    ['readOnly id', USER, alice, patch({ op: 'replace', path: 'id', value: 'x' }), 'mutability'],
+    ['readOnly meta sub-attribute', USER, alice, patch({ op: 'replace', path: 'meta.lastModified', value: '2024-01-01T00:00:00Z' }), 'mutability'],
+    ['readOnly groups', USER, alice, patch({ op: 'add', path: 'groups', value: [{ value: 'g' }] }), 'mutability'],
+    ['remove readOnly groups', USER, alice, patch({ op: 'remove', path: 'groups' }), 'mutability'],
+    ['readOnly manager.displayName', USER, alice, patch({ op: 'replace', path: 'manager.displayName', value: 'x' }), 'mutability'],
+    ['boolean that is not one', USER, alice, patch({ op: 'Replace', path: 'active', value: 'yes' }), 'invalidValue'],
+    ['number for a string', USER, alice, patch({ op: 'replace', path: 'userName', value: 5 }), 'invalidValue'],
+    ['object for a string', USER, alice, patch({ op: 'replace', path: 'title', value: { x: 1 } }), 'invalidValue'],
+    ['string for a complex value', USER, alice, patch({ op: 'replace', path: 'name', value: 'Alice' }), 'invalidValue'],
+    ['wrong sub-attribute type', USER, alice, patch({ op: 'add', path: 'emails', value: [{ value: 'x', primary: 'sometimes' }] }), 'invalidValue'],
+    ['two primaries in one add', USER, bob, patch({ op: 'add', path: 'emails', value: [{ value: 'a', primary: true }, { value: 'b', primary: true }] }), 'invalidValue'],
+    ['path-less value not an object', USER, alice, patch({ op: 'replace', value: 'x' }), 'invalidValue'],
+    ['path-less value an array', USER, alice, patch({ op: 'add', value: [{ title: 'x' }] }), 'invalidValue'],
+    ['remove required userName', USER, alice, patch({ op: 'remove', path: 'userName' }), 'invalidValue'],
+    ['replace required userName with null', USER, alice, patch({ op: 'replace', path: 'userName', value: null }), 'invalidValue'],
+    ['remove required group displayName', GROUP, sales, patch({ op: 'remove', path: 'displayName' }), 'invalidValue'],
+    ['replace through a filter that cannot describe a new element', USER, bob, patch({ op: 'replace', path: 'emails[value co "@x"].type', value: 'work' }), 'noTarget'],
+    ['replace through an "or" filter that matches nothing', USER, bob, patch({ op: 'replace', path: 'emails[type eq "a" or type eq "b"].value', value: 'x' }), 'noTarget'],
+    ['members filter other than value eq', GROUP, sales, patch({ op: 'remove', path: 'members[type eq "User"]' }), 'invalidFilter'],
+    ['members filter with "and"', GROUP, sales, patch({ op: 'remove', path: 'members[value eq "a" and type eq "User"]' }), 'invalidFilter'],
+    ['add through a members filter', GROUP, sales, patch({ op: 'add', path: 'members[value eq "a"]', value: { value: 'a' } }), 'invalidPath'],
+    ['a member sub-attribute on its own', GROUP, sales, patch({ op: 'replace', path: 'members.value', value: 'a' }), 'invalidPath'],
+    ['a member without a value', GROUP, sales, patch({ op: 'add', path: 'members', value: [{ type: 'User' }] }), 'invalidValue'],
+    ['a member of an unknown type', GROUP, sales, patch({ op: 'add', path: 'members', value: [{ value: 'a', type: 'Device' }] }), 'invalidValue'],
+    ['legacy removal entry without a value', GROUP, sales, patch({ op: 'Remove', path: 'members', value: [{ display: 'a' }] }), 'invalidValue'],
+    ['core schema URN as a path', USER, alice, patch({ op: 'replace', path: CORE, value: { title: 'x' } }), 'invalidPath'],
+  ])('%s → 400 %s', (_, type, resource, body, scimType) => {
+    expect(() => applyPatch(type, resource, body)).toThrow(expect.objectContaining({ status: 400, scimType }));
+  });
+
+  it('names the failing operation', () => {
+    expect(() => run(USER, alice, { op: 'replace', path: 'title', value: 'ok' }, { op: 'replace', path: 'nope', value: 1 }))
+      .toThrow(/^Operations\[1\] \(replace nope\): No attribute 'nope'/);
+  });
+});
+
+describe('PATCH: atomic and pure', () => {
+  it('a failing later operation leaves the stored resource as it was', () => {
+    const stored = structuredClone(alice);
+    expect(() => run(USER, stored,
+      { op: 'replace', path: 'title', value: 'changed' },
+      { op: 'remove', path: 'emails' },
+      { op: 'replace', path: 'active', value: 'maybe' },
+    )).toThrow();
+    expect(stored).toEqual(alice);
+  });
+
+  it('a successful patch does not mutate its input', () => {
+    const stored = structuredClone(alice);
+    run(USER, stored, { op: 'remove', path: 'name.givenName' }, { op: 'replace', path: 'emails[type eq "work"].value', value: 'x@y' });
+    expect(stored).toEqual(alice);
+  });
+});
