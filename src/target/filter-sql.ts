@@ -29,9 +29,17 @@ interface QueryAttribute {
   subAttributes?: readonly QueryAttribute[];
 }
 
+export interface FilterOptions {
+  /**
+   * `absent`: a name the type's schemas lack is an attribute no resource has, for searches
+   * across resource types (`/.search` at the root) where `userName` exists only on Users.
+   */
+  unknownAttributes?: 'error' | 'absent';
+}
+
 /** A boolean SQL condition; null-valued results count as "no match" at the top level. */
-export function filterToSql(target: ResourceType, filter: Filter): SQL {
-  return compile({ kind: 'resource', target }, filter);
+export function filterToSql(target: ResourceType, filter: Filter, options: FilterOptions = {}): SQL {
+  return compile({ kind: 'resource', target, absentUnknown: options.unknownAttributes === 'absent' }, filter);
 }
 
 /** The SQL expression `sortBy` orders by (nulls are sorted by the caller). */
@@ -57,7 +65,7 @@ function sortable(attr: QueryAttribute, scalar: Scalar): SQL {
 // ---------------------------------------------------------------------------------------
 
 type Scope =
-  | { kind: 'resource'; target: ResourceType }
+  | { kind: 'resource'; target: ResourceType; absentUnknown?: boolean }
   /** inside `attr[...]`: paths name sub-attributes of one element, read from `json` */
   | { kind: 'element'; parent: QueryAttribute; json: SQL }
   /** inside `members[...]` of a group: one scim_group_members row */
@@ -97,7 +105,10 @@ function compile(scope: Scope, f: Filter): SQL {
 }
 
 function reference(scope: Scope, path: AttrPath): Ref {
-  if (scope.kind === 'resource') return resourceRef(scope.target, path, 'filter');
+  if (scope.kind === 'resource') {
+    if (scope.absentUnknown && !resolveAttribute(scope.target, path)) return absent;
+    return resourceRef(scope.target, path, 'filter');
+  }
   if (scope.kind === 'member') return { kind: 'scalar', ...memberSub(path.sub ? undefined : path.attr, path) };
   if (path.uri || path.sub) throw invalidFilter(`"${describe(path)}" is not a sub-attribute of ${scope.parent.name}`);
   const sub = findSub(scope.parent, path.attr);
@@ -133,6 +144,7 @@ function presence(ref: Ref): SQL {
 function valuePath(scope: Scope, path: AttrPath, inner: Filter): SQL {
   if (scope.kind !== 'resource') throw invalidFilter('a value filter cannot be nested inside another');
   if (path.sub) throw invalidFilter(`"${describe(path)}[…]": a value filter applies to a complex attribute`);
+  if (scope.absentUnknown && !resolveAttribute(scope.target, path)) return sql`false`;
   const ref = resourceRef(scope.target, path, 'filter');
   if (ref.kind === 'members') return membersExist(compile({ kind: 'member' }, inner));
   if (ref.attr.type !== 'complex') throw invalidFilter(`${ref.attr.name} is not a complex attribute`);
@@ -143,6 +155,8 @@ function valuePath(scope: Scope, path: AttrPath, inner: Filter): SQL {
   if (!json) throw invalidFilter(`${ref.attr.name} cannot take a value filter`);
   return compile({ kind: 'element', parent: ref.attr, json }, inner);
 }
+
+const absent: Ref = { kind: 'scalar', attr: { name: 'absent', type: 'string', multiValued: false }, scalar: { text: sql`null::text` } };
 
 // --- resource attributes ---------------------------------------------------------------
 

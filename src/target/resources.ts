@@ -1,0 +1,270 @@
+import { getTableName, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { invalidValue, notFound, preconditionFailed, ScimError } from '../scim/errors.js';
+import { parseAttrPath, parseFilter } from '../scim/filter.js';
+import { applyPatch } from '../scim/patch.js';
+import { checkReplace, jsonEqual, parseResource, type ScimResource } from '../scim/resource.js';
+import type { ResourceType } from '../scim/schemas.js';
+import { filterToSql, sortExpression } from './filter-sql.js';
+import { groupStore } from './groups.js';
+import { applyMemberChanges } from './members.js';
+import { deleteRow, insertRow, lockRow, rowFields, selectRow, toStoredRow, updateRow, type RawRow, type Store, type StoredRow } from './store.js';
+import { userStore } from './users.js';
+
+/**
+ * The SCIM resource service: create, read, replace, patch, delete and query Users and Groups
+ * of one tenant. It takes plain inputs (parsed JSON bodies, header values, query values) and
+ * returns plain objects, so the HTTP routes and /Bulk share it; every failure is a ScimError.
+ */
+
+/** The most resources one query returns; a larger `count` is clamped (RFC 7644 §3.4.2.4). */
+export const MAX_PAGE_SIZE = 1000;
+/** The page size when a query gives no `count`. */
+export const DEFAULT_PAGE_SIZE = 100;
+
+export type ResourceTypeName = 'User' | 'Group';
+
+/** Who is asking: the tenant the bearer token selected and the SCIM base URL for links. */
+export interface TenantScope {
+  tenantId: string;
+  /** e.g. `https://host/scim/v2`, for `meta.location` and member `$ref`s */
+  baseUrl: string;
+}
+
+export interface ResourceOutcome {
+  /** the full resource: `schemas`, `id`, attributes, `members` when read, `meta` */
+  resource: ScimResource;
+  version: number;
+  etag: string;
+  location: string;
+}
+
+export interface ReadOptions {
+  /** read a Group's members (default true); false never touches scim_group_members */
+  withMembers?: boolean;
+}
+
+export interface WriteOptions extends ReadOptions {
+  /** the If-Match header value, if any */
+  ifMatch?: string;
+}
+
+export interface QueryInput extends ReadOptions {
+  filter?: string;
+  sortBy?: string;
+  sortOrder?: string;
+  startIndex?: number;
+  count?: number;
+}
+
+export interface ListOutcome {
+  totalResults: number;
+  startIndex: number;
+  itemsPerPage: number;
+  resources: ScimResource[];
+}
+
+const stores: Record<ResourceTypeName, Store> = { User: userStore, Group: groupStore };
+
+export const resourceTypeOf = (name: ResourceTypeName): ResourceType => stores[name].type;
+
+export const etagOf = (version: number) => `W/"${version}"`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `If-Match` / `If-None-Match`: `*` or a list of entity tags, compared weakly (RFC 9110 §8.8.3.2). */
+export function etagMatches(header: string, version: number): boolean {
+  const wanted = `"${version}"`;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === wanted;
+  });
+}
+
+export class ResourceService {
+  constructor(private readonly db: Database) {}
+
+  async create(scope: TenantScope, typeName: ResourceTypeName, body: unknown, options: ReadOptions = {}): Promise<ResourceOutcome> {
+    const store = stores[typeName];
+    const { resource, members } = parseResource(store.type, body, 'create');
+    if (!members?.length) return this.render(scope, store, await insertRow(this.db, store, scope.tenantId, resource));
+    return this.db.transaction(async (tx) => {
+      const row = await insertRow(tx, store, scope.tenantId, resource);
+      await applyMemberChanges(tx, scope.tenantId, row.id, [{ kind: 'add', members }]);
+      return this.render(scope, store, (await selectRow(tx, store, scope.tenantId, row.id, options.withMembers ?? true))!);
+    });
+  }
+
+  async get(scope: TenantScope, typeName: ResourceTypeName, id: string, options: ReadOptions = {}): Promise<ResourceOutcome> {
+    const store = stores[typeName];
+    const row = UUID.test(id) ? await selectRow(this.db, store, scope.tenantId, id, options.withMembers ?? true) : undefined;
+    if (!row) throw missing(store, id);
+    return this.render(scope, store, row);
+  }
+
+  async replace(scope: TenantScope, typeName: ResourceTypeName, id: string, body: unknown, options: WriteOptions = {}): Promise<ResourceOutcome> {
+    const store = stores[typeName];
+    const { resource, members } = parseResource(store.type, body, 'replace');
+    return this.write(scope, store, id, options, async (tx, current) => {
+      checkReplace(store.type, current, resource);
+      const memberRows = members ? await applyMemberChanges(tx, scope.tenantId, id, [{ kind: 'replaceAll', members }]) : 0;
+      return { resource: jsonEqual(current, resource) ? undefined : resource, memberRows };
+    });
+  }
+
+  async patch(scope: TenantScope, typeName: ResourceTypeName, id: string, body: unknown, options: WriteOptions = {}): Promise<ResourceOutcome> {
+    const store = stores[typeName];
+    return this.write(scope, store, id, options, async (tx, current) => {
+      const result = applyPatch(store.type, current, body);
+      if (!result.changed) return { resource: undefined, memberRows: 0 };
+      const memberRows = await applyMemberChanges(tx, scope.tenantId, id, result.memberChanges);
+      return { resource: jsonEqual(current, result.resource) ? undefined : result.resource, memberRows };
+    });
+  }
+
+  async delete(scope: TenantScope, typeName: ResourceTypeName, id: string, options: WriteOptions = {}): Promise<void> {
+    const store = stores[typeName];
+    if (!UUID.test(id)) throw missing(store, id);
+    const deleted = await this.db.transaction(async (tx) => {
+      if (options.ifMatch !== undefined) await this.lockMatching(tx, store, scope, id, options.ifMatch);
+      return deleteRow(tx, store, scope.tenantId, id);
+    });
+    if (!deleted) throw missing(store, id);
+  }
+
+  /**
+   * A query of one resource type, or of all of them (`/.search` at the root: Users first,
+   * then Groups). A filter never yields 404: no match is an empty list.
+   */
+  async query(scope: TenantScope, typeName: ResourceTypeName | undefined, input: QueryInput): Promise<ListOutcome> {
+    const startIndex = Math.max(1, Math.trunc(input.startIndex ?? 1));
+    const count = Math.min(MAX_PAGE_SIZE, Math.max(0, Math.trunc(input.count ?? DEFAULT_PAGE_SIZE)));
+    const filter = input.filter === undefined ? undefined : parseFilter(input.filter);
+    const sortPath = input.sortBy === undefined ? undefined : parseAttrPath(input.sortBy);
+    const descending = sortDirection(input.sortOrder);
+    const plans = planQueries(typeName ? [stores[typeName]] : [userStore, groupStore], (store, unknownAttributes) => ({
+      where: filter && filterToSql(store.type, filter, { unknownAttributes }),
+      order: sortPath && (unknownAttributes === 'error' ? sortExpression(store.type, sortPath) : undefined),
+    }));
+
+    const resources: ScimResource[] = [];
+    let totalResults = 0;
+    let skip = startIndex - 1;
+    for (const { store, where, order } of plans) {
+      const want = count - resources.length;
+      const page = want > 0
+        ? await this.page(store, scope, where, order, descending, skip, want, input.withMembers ?? true)
+        : { rows: [], total: undefined };
+      const total = page.total ?? await this.count(store, scope, where);
+      totalResults += total;
+      skip = Math.max(0, skip - total);
+      resources.push(...page.rows.map((row) => this.render(scope, store, row).resource));
+    }
+    return { totalResults, startIndex, itemsPerPage: resources.length, resources };
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  /** One transaction: lock the row, check If-Match, change it, bump the version if it changed. */
+  private async write(
+    scope: TenantScope, store: Store, id: string, options: WriteOptions,
+    change: (tx: Database, current: ScimResource) => Promise<{ resource: ScimResource | undefined; memberRows: number }>,
+  ): Promise<ResourceOutcome> {
+    if (!UUID.test(id)) throw missing(store, id);
+    const withMembers = options.withMembers ?? true;
+    return this.db.transaction(async (transaction) => {
+      const tx = transaction as unknown as Database;
+      const current = await this.lockMatching(tx, store, scope, id, options.ifMatch);
+      const { resource, memberRows } = await change(tx, current);
+      const row = resource || memberRows > 0
+        ? await updateRow(tx, store, scope.tenantId, id, resource, withMembers)
+        : (await selectRow(tx, store, scope.tenantId, id, withMembers))!;
+      return this.render(scope, store, row);
+    });
+  }
+
+  private async lockMatching(tx: Pick<Database, 'execute'>, store: Store, scope: TenantScope, id: string, ifMatch: string | undefined): Promise<ScimResource> {
+    const current = await lockRow(tx, store, scope.tenantId, id);
+    if (!current) throw missing(store, id);
+    if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
+      throw preconditionFailed(`${store.type.name} ${id} is at version ${etagOf(current.version)}, not ${ifMatch}`);
+    }
+    return current.resource;
+  }
+
+  private async page(
+    store: Store, scope: TenantScope, where: SQL | undefined, order: SQL | undefined, descending: boolean,
+    offset: number, limit: number, withMembers: boolean,
+  ): Promise<{ rows: StoredRow[]; total: number | undefined }> {
+    const t = sql.identifier(getTableName(store.table));
+    const direction = sql.raw(descending ? 'desc' : 'asc');
+    const orderBy = order ? sql`${order} ${direction} nulls last, ${t}.id` : sql`${t}.id`;
+    // The page's ids (and the total) come from the indexes; documents and members are read
+    // only for the rows of the page.
+    const rows = await this.db.execute<RawRow & { total: string }>(sql`
+      with page as (
+        select ${t}.id, count(*) over () as total from ${t}
+        where ${t}.tenant_id = ${scope.tenantId}${where ? sql` and ${where}` : sql``}
+        order by ${orderBy} limit ${limit} offset ${offset}
+      )
+      select ${rowFields(store, withMembers)}, page.total from page join ${t} on ${t}.id = page.id
+      order by ${orderBy}`);
+    return {
+      rows: rows.map(toStoredRow),
+      total: rows[0] ? Number(rows[0].total) : offset === 0 ? 0 : undefined,
+    };
+  }
+
+  private async count(store: Store, scope: TenantScope, where: SQL | undefined): Promise<number> {
+    const t = sql.identifier(getTableName(store.table));
+    const [row] = await this.db.execute<{ n: number }>(sql`
+      select count(*)::int as n from ${t} where ${t}.tenant_id = ${scope.tenantId}${where ? sql` and ${where}` : sql``}`);
+    return row?.n ?? 0;
+  }
+
+  private render(scope: TenantScope, store: Store, row: StoredRow): ResourceOutcome {
+    const location = `${scope.baseUrl}${store.type.endpoint}/${row.id}`;
+    const { schemas, ...attributes } = row.resource;
+    const resource: ScimResource = { schemas, id: row.id, ...attributes };
+    if (row.members?.length) {
+      resource.members = row.members.map((m) => ({
+        value: m.value,
+        $ref: `${scope.baseUrl}/${m.type}s/${m.value}`,
+        type: m.type,
+        ...(m.display === null ? {} : { display: m.display }),
+      }));
+    }
+    const etag = etagOf(row.version);
+    resource.meta = { resourceType: store.type.name, created: row.created, lastModified: row.lastModified, location, version: etag };
+    return { resource, version: row.version, etag, location };
+  }
+}
+
+function missing(store: Store, id: string): ScimError {
+  return notFound(`${store.type.name} ${id} not found`);
+}
+
+function sortDirection(sortOrder: string | undefined): boolean {
+  if (sortOrder === undefined || /^ascending$/i.test(sortOrder)) return false;
+  if (/^descending$/i.test(sortOrder)) return true;
+  throw invalidValue(`sortOrder must be "ascending" or "descending", not ${JSON.stringify(sortOrder)}`);
+}
+
+/**
+ * Compiles the filter and sort key per resource type. At the root a name may exist in only
+ * one type's schemas (`userName`): for the other types it is an attribute no resource has.
+ * A name that no type knows is still an error.
+ */
+function planQueries<T>(candidates: Store[], compile: (store: Store, unknownAttributes: 'error' | 'absent') => T): Array<T & { store: Store }> {
+  if (candidates.length === 1) return [{ ...compile(candidates[0]!, 'error'), store: candidates[0]! }];
+  const strict = candidates.map((store) => {
+    try {
+      return { store, plan: compile(store, 'error') };
+    } catch (err) {
+      if (!(err instanceof ScimError)) throw err;
+      return { store, error: err };
+    }
+  });
+  if (strict.every((s) => s.error)) throw strict[0]!.error;
+  return strict.map(({ store, plan }) => ({ ...(plan ?? compile(store, 'absent')), store }));
+}

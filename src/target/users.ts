@@ -1,0 +1,13 @@
+import { scimUsers } from '../db/target.js';
+import { USER } from '../scim/schemas.js';
+import { userColumns } from './columns.js';
+import type { Store } from './store.js';
+
+/** Users: userName unique per tenant (case-insensitive, by the lower() unique index). */
+export const userStore: Store = {
+  type: USER,
+  table: scimUsers,
+  columns: userColumns,
+  uniqueIndex: 'scim_users_user_name_key',
+  conflict: (resource) => `userName "${String(resource.userName)}" is already taken`,
+};
