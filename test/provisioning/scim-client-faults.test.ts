@@ -194,6 +194,8 @@ describe('the bearer token', () => {
       expect(JSON.stringify({ ...error, message: error.message, stack: error.stack })).not.toContain(secret);
     }
     expect(errors[0]!.reason).toContain('bad token [redacted] for you');
+    expect(JSON.stringify(errors)).not.toContain(secret);
+    expect(JSON.parse(JSON.stringify(errors[0]))).toMatchObject({ name: 'ObjectRejected', level: 'object', status: 400 });
     expect(JSON.stringify(events)).not.toContain(secret);
   });
 });
@@ -258,6 +260,12 @@ describe('Entra requests', () => {
     const c = client({ baseUrl: `${target.url}?aadOptscim062020` });
     await c.findUser('externalId', 'x');
     expect(target.hits[0]!.query).toBe('aadOptscim062020&filter=externalId%20eq%20%22x%22');
+  });
+
+  it('records preview requests relative to the tenant URL, without its query flag', async () => {
+    const c = client({ baseUrl: `${target.url}?aadOptscim062020`, mode: 'dryRun' });
+    const { recorded } = await c.patchGroup('g1', [{ op: 'add', path: 'members', value: [{ value: 'u1' }] }]);
+    expect(recorded.map((r) => `${r.method} ${r.path}`)).toEqual(['PATCH /Groups/g1']);
   });
 
   it('finds 0 or 1 objects and refuses to choose between several', async () => {

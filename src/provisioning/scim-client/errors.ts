@@ -49,6 +49,14 @@ export abstract class ScimClientError extends Error {
     this.method = context.method;
     this.route = context.route;
   }
+
+  /** Plain data for logs and activity failures (`code` is a getter on some classes). */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name, level: this.level, code: this.code, retryable: this.retryable, reason: this.reason,
+      status: this.status, scimType: this.scimType, detail: this.detail, method: this.method, route: this.route,
+    };
+  }
 }
 
 abstract class JobLevelError extends ScimClientError {
