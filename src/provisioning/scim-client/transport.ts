@@ -128,7 +128,7 @@ export function createTransport(options: TransportOptions): Transport {
     const started = performance.now();
     const outcome = await exchange(request).finally(() => slots.release());
     options.onRequest?.({
-      method: request.method, route: request.route, status: 'kind' in outcome ? statusOf(outcome) : outcome.status,
+      method: request.method, route: request.route, status: statusOf(outcome),
       durationMs: performance.now() - started, attempt: attemptNo, dryRun: false,
       ...('kind' in outcome && outcome.kind !== 'status' ? { failure: outcome.kind } : {}),
     });
@@ -183,8 +183,9 @@ function defaultDryRunAnswer(request: ScimRequest): { status: number; body: unkn
   return { status: 201, body: { ...body, id: dryRunId() } };
 }
 
-function statusOf(failure: AttemptFailure): number | null {
-  return failure.kind === 'status' ? failure.status : null;
+function statusOf(outcome: ScimResponse | AttemptFailure): number | null {
+  if (!('kind' in outcome) || outcome.kind === 'status') return outcome.status;
+  return null;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
