@@ -5,6 +5,7 @@ import { requireAdmin } from './admin-auth.js';
 import { Problem, notFound } from './problem.js';
 import { tenantsRouter } from './tenants.js';
 import { directoriesRouter } from './directories.js';
+import { scimRouter } from './scim/router.js';
 
 export interface AppDeps {
   db: Database;
@@ -20,6 +21,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
 
   app.use('/api', adminApi(deps));
+  app.use('/scim/v2', scimRouter(deps));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });

@@ -1,0 +1,30 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../../logger.js';
+import { ScimError, invalidSyntax } from '../../scim/errors.js';
+import { isBodyParserError } from '../app.js';
+import { sendScim } from './http.js';
+
+/**
+ * Every error under /scim/v2 leaves as the SCIM error schema (RFC 7644 §3.12). Client
+ * mistakes keep their status and scimType; anything unexpected is a 500 whose body says
+ * nothing about internals, with the cause in the log.
+ */
+export function scimErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const error = toScimError(err);
+    if (!error) {
+      logger.error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error in SCIM API');
+    }
+    const final = error ?? new ScimError(500, undefined, 'an unexpected error occurred; see the server log');
+    sendScim(res, final.status, final);
+  };
+}
+
+function toScimError(err: unknown): ScimError | undefined {
+  if (err instanceof ScimError) return err;
+  if (!isBodyParserError(err)) return undefined;
+  if (err.type === 'entity.too.large') return new ScimError(413, undefined, `the request body exceeds ${err.limit} bytes`);
+  if (err.type === 'entity.parse.failed') return invalidSyntax('the request body is not valid JSON');
+  if (err.status >= 400 && err.status < 500) return new ScimError(err.status, undefined, 'the request body cannot be read');
+  return undefined;
+}

@@ -1,0 +1,150 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ScimError } from '../../scim/errors.js';
+import { membersRequested, project, type ProjectionParams } from '../../scim/projection.js';
+import type { ScimResource } from '../../scim/resource.js';
+import {
+  etagMatches, resourceTypeOf, type ListOutcome, type QueryInput, type ResourceService, type ResourceTypeName,
+} from '../../target/resources.js';
+import { scopeOf, sendScim } from './http.js';
+
+/**
+ * /Users and /Groups (RFC 7644 §3.2–3.6) and `/.search`. Routes only translate HTTP to the
+ * resource service and back: status codes, ETag/Location headers, conditional requests and
+ * the attributes/excludedAttributes projection.
+ *
+ * PATCH answers 200 with the resource for Users and 204 for Groups (RFC 7644 §3.5.2 allows
+ * either): Entra reads the user back from the response but never a group's member list,
+ * and answering 204 keeps a member change on a 100,000-member group from serialising the
+ * group. A Group PATCH that asks for `attributes` or `excludedAttributes` gets 200 with them.
+ */
+
+const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+
+const integer = z.string().regex(/^-?\d+$/, 'must be an integer').transform(Number);
+const single = z.string({ error: 'must be given once' });
+const queryParameters = z.object({
+  filter: single.optional(),
+  attributes: single.optional(),
+  excludedAttributes: single.optional(),
+  sortBy: single.optional(),
+  sortOrder: single.optional(),
+  startIndex: integer.optional(),
+  count: integer.optional(),
+});
+const names = z.union([z.string(), z.array(z.string())]);
+const searchRequest = z.object({
+  filter: z.string().optional(),
+  attributes: names.optional(),
+  excludedAttributes: names.optional(),
+  sortBy: z.string().optional(),
+  sortOrder: z.string().optional(),
+  startIndex: z.number().int().optional(),
+  count: z.number().int().optional(),
+}, { error: 'a SearchRequest must be a JSON object' });
+
+type Parameters = QueryInput & ProjectionParams;
+
+const canonicalNames = new Map(Object.keys(queryParameters.shape).map((k) => [k.toLowerCase(), k]));
+
+/** Query parameters by their RFC names in any case; others (`aadOptscim062020`) are ignored. */
+function queryOf(req: Request): Parameters {
+  const known: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(req.query)) {
+    const name = canonicalNames.get(key.toLowerCase());
+    if (name) known[name] = value;
+  }
+  return parse(queryParameters, known);
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new ScimError(400, 'invalidValue', issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
+}
+
+export function resourcesRouter(service: ResourceService): Router {
+  const router = Router();
+  const endpoints: Array<[string, ResourceTypeName]> = [['/Users', 'User'], ['/Groups', 'Group']];
+
+  const sendList = (res: Response, outcome: ListOutcome, params: Parameters) => {
+    sendScim(res, 200, {
+      schemas: [LIST_RESPONSE],
+      totalResults: outcome.totalResults,
+      startIndex: outcome.startIndex,
+      itemsPerPage: outcome.itemsPerPage,
+      Resources: outcome.resources.map((r) => project(resourceTypeOf(typeOf(r)), r, params)),
+    });
+  };
+  const query = async (res: Response, typeName: ResourceTypeName | undefined, params: Parameters) => {
+    sendList(res, await service.query(scopeOf(res), typeName, { ...params, withMembers: membersRequested(params) }), params);
+  };
+
+  for (const [endpoint, typeName] of endpoints) {
+    const type = resourceTypeOf(typeName);
+    const sendResource = (res: Response, status: number, outcome: { resource: ScimResource; etag: string }, params: ProjectionParams) => {
+      res.set('etag', outcome.etag);
+      sendScim(res, status, project(type, outcome.resource, params));
+    };
+
+    router.get(endpoint, async (req, res) => {
+      await query(res, typeName, queryOf(req));
+    });
+
+    router.post(`${endpoint}/.search`, async (req, res) => {
+      await query(res, typeName, parse(searchRequest, req.body));
+    });
+
+    router.post(endpoint, async (req, res) => {
+      const params = queryOf(req);
+      const created = await service.create(scopeOf(res), typeName, req.body, { withMembers: membersRequested(params) });
+      res.set('location', created.location);
+      sendResource(res, 201, created, params);
+    });
+
+    router.get(`${endpoint}/:id`, async (req, res) => {
+      const params = queryOf(req);
+      const found = await service.get(scopeOf(res), typeName, req.params.id, { withMembers: membersRequested(params) });
+      const ifNoneMatch = req.get('if-none-match');
+      if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, found.version)) {
+        res.status(304).set('etag', found.etag).end();
+        return;
+      }
+      sendResource(res, 200, found, params);
+    });
+
+    router.put(`${endpoint}/:id`, async (req, res) => {
+      const params = queryOf(req);
+      const replaced = await service.replace(scopeOf(res), typeName, req.params.id, req.body, {
+        ifMatch: req.get('if-match'), withMembers: membersRequested(params),
+      });
+      sendResource(res, 200, replaced, params);
+    });
+
+    router.patch(`${endpoint}/:id`, async (req, res) => {
+      const params = queryOf(req);
+      const answerWithResource = typeName === 'User' || params.attributes !== undefined || params.excludedAttributes !== undefined;
+      const patched = await service.patch(scopeOf(res), typeName, req.params.id, req.body, {
+        ifMatch: req.get('if-match'), withMembers: answerWithResource && membersRequested(params),
+      });
+      if (answerWithResource) sendResource(res, 200, patched, params);
+      else res.status(204).set('etag', patched.etag).end();
+    });
+
+    router.delete(`${endpoint}/:id`, async (req, res) => {
+      await service.delete(scopeOf(res), typeName, req.params.id, { ifMatch: req.get('if-match') });
+      res.status(204).end();
+    });
+  }
+
+  router.post('/.search', async (req, res) => {
+    await query(res, undefined, parse(searchRequest, req.body));
+  });
+
+  return router;
+}
+
+function typeOf(resource: ScimResource): ResourceTypeName {
+  return (resource.meta as { resourceType: ResourceTypeName }).resourceType;
+}
