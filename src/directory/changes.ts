@@ -56,6 +56,7 @@ export interface DirectoryChange {
 
 /** Changes after `watermark`, oldest first, at most `limit`: one range scan of the feed index. */
 export async function changesSince(db: Queryable, directoryId: string, watermark: Watermark, limit: number): Promise<DirectoryChange[]> {
+  if (!/^\d{1,19}$/.test(watermark)) throw new RangeError(`not a watermark: ${watermark}`);
   const rows = await db.execute<{
     seq: string; object_type: ChangeObjectType; object_id: string; related_id: string | null;
     related_type: 'user' | 'group' | null; kind: ChangeKind; at: string;

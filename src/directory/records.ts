@@ -55,7 +55,8 @@ const userShape = {
   telephoneNumber: optionalText,
   mobile: optionalText,
   accountEnabled: z.boolean().optional(),
-  manager: objectId.nullable().optional(),
+  /** an id, or Graph's expanded `{"id": …}` form as `$expand=manager` exports it */
+  manager: z.union([objectId, z.object({ id: objectId }).transform((m) => m.id)]).nullable().optional(),
   deletedDateTime: readOnly,
 };
 
