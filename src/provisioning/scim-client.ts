@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ambiguousMatch, classifyFailure, invalidResponse, ObjectNotFound, type RequestContext, type ScimClientError } from './scim-client/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './scim-client/retry.js';
 import { dryRunId, type RecordedRequest } from './scim-client/dry-run.js';
+import type { PatchDialect, PatchOperation } from './diff.js';
 import { createTransport, type ClientMode, type RequestEvent, type ScimRequest, type ScimResponse } from './scim-client/transport.js';
 
 export * from './scim-client/errors.js';
@@ -31,7 +32,9 @@ export type { ClientMode, RequestEvent } from './scim-client/transport.js';
  *   dialect only shapes request bodies.
  */
 
-export type ScimDialect = 'aadOptscim062020' | 'legacy';
+/** The PATCH dialect of the target: the same type the diff builds operations for. */
+export type ScimDialect = PatchDialect;
+export type { PatchOperation };
 
 export interface ScimClientOptions {
   /** the tenant URL, e.g. `https://app.example.com/scim/v2` */
@@ -50,13 +53,6 @@ export interface ScimClientOptions {
   memberBatchSize?: number;
   /** injectable random source for the retry jitter */
   random?: () => number;
-}
-
-/** A PATCH operation as sent (built by the caller, e.g. `patchOperations(changes, dialect)`). */
-export interface PatchOperation {
-  op: string;
-  path?: string;
-  value?: unknown;
 }
 
 export interface ScimResource {
