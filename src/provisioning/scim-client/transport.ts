@@ -67,7 +67,7 @@ export interface ScimResponse {
 const SCIM_JSON = 'application/scim+json';
 const MAX_DETAIL_CHARS = 500;
 
-export class Semaphore {
+class Semaphore {
   private readonly waiters: Array<() => void> = [];
   private active = 0;
 
