@@ -113,6 +113,8 @@ describe('expression functions, with the examples of Microsoft\'s reference page
     ['IIF([n] >= 10, "big", "small")', { n: 10 }, 'big'],
     ['IIF([n] < 9, "small", "big")', { n: '10' }, 'big'],
     ['IIF([n] <= 10, "small", "big")', { n: '10' }, 'small'],
+    ['IIF(CDate([hire]) > Now(), "future", "past")', { hire: '2022-01-01' }, 'future'],
+    ['IIF(CDate([hire]) < "2021-01-01T00:00:00Z", "before", "after")', { hire: '2020-06-01' }, 'before'],
     ['IIF([a] <> "x", "differs", "same")', { a: 'X' }, 'differs'],
     ['IIF([country]="USA","yes","no")', {}, 'no'],
     ['IIF(IsPresent([mail]), [mail], [userPrincipalName])', { userPrincipalName: 'u@x' }, 'u@x'],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SourceObject } from '../source.js';
 import { sourceAttribute } from '../source.js';
 import type { ComparisonOperator, Expression } from './ast.js';
+import { parseDate } from './datetime.js';
 import { type Argument, type CallScope, type EvaluationContext, FlowIgnored, lookupFunction } from './functions.js';
 import { type ExpressionValue, fromSource, toText } from './values.js';
 
@@ -27,10 +28,10 @@ function compare(operator: ComparisonOperator, left: ExpressionValue, right: Exp
   if (left === null || right === null) return false;
   let order: number;
   if (left instanceof Date || right instanceof Date) {
-    const a = left instanceof Date ? left.getTime() : Date.parse(toText(left) ?? '');
-    const b = right instanceof Date ? right.getTime() : Date.parse(toText(right) ?? '');
-    if (Number.isNaN(a) || Number.isNaN(b)) return false;
-    order = a - b;
+    const a = left instanceof Date ? left : parseDate(toText(left) ?? '');
+    const b = right instanceof Date ? right : parseDate(toText(right) ?? '');
+    if (!a || !b) return false;
+    order = a.getTime() - b.getTime();
   } else {
     const a = toText(left)!;
     const b = toText(right)!;

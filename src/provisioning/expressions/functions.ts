@@ -145,7 +145,8 @@ function changeCase(functionName: string, args: readonly Argument[], upper: bool
   if (source === null) return null;
   const culture = text(args[1]) || undefined;
   try {
-    return upper ? source.toLocaleUpperCase(culture ?? 'en-US') : source.toLocaleLowerCase(culture ?? 'en-US');
+    if (!culture) return upper ? source.toUpperCase() : source.toLowerCase();
+    return upper ? source.toLocaleUpperCase(culture) : source.toLocaleLowerCase(culture);
   } catch {
     throw new ExpressionEvaluationError(functionName, `unknown culture "${culture}"`);
   }
