@@ -11,7 +11,7 @@ export type CyclePhase =
   | 'users' | 'groups' | 'memberships' | 'references'
   // incremental cycle: the change feed since the watermark, then due escrows
   | 'userChanges' | 'userEscrows' | 'groupChanges' | 'groupEscrows'
-  | 'membershipChanges' | 'createdUserMemberships' | 'referenceChanges' | 'referenceEscrows';
+  | 'membershipChanges' | 'createdGroupMembers' | 'createdUserMemberships' | 'referenceChanges' | 'referenceEscrows';
 
 export interface CycleCursor {
   phase: CyclePhase;
@@ -23,7 +23,7 @@ const PHASES: Record<CycleKind, readonly CyclePhase[]> = {
   initial: ['users', 'groups', 'memberships', 'references'],
   incremental: [
     'userChanges', 'userEscrows', 'groupChanges', 'groupEscrows',
-    'membershipChanges', 'createdUserMemberships', 'referenceChanges', 'referenceEscrows',
+    'membershipChanges', 'createdGroupMembers', 'createdUserMemberships', 'referenceChanges', 'referenceEscrows',
   ],
 };
 

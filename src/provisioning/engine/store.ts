@@ -1,4 +1,3 @@
-import type { JSONValue } from 'postgres';
 import type { Sql } from '../../db/client.js';
 import type { ObjectType } from './decision.js';
 import type { EscrowSchedule } from './escrow-policy.js';
@@ -50,6 +49,10 @@ export interface SyncStore {
   pendingDeletions(cycleId: string, after: string, limit: number): Promise<PendingDeletion[]>;
   countPendingDeletions(cycleId: string): Promise<number>;
   clearPendingDeletions(cycleId: string, deletions: readonly PendingDeletion[]): Promise<void>;
+  /** escrows of objects failing since before `before` are given up (Entra: after 28 days) */
+  dropEscrowsFailingSince(before: Date): Promise<void>;
+  /** the position the next incremental cycle starts from; a stored watermark ends the need for a full cycle */
+  saveWatermark(watermark: number): Promise<void>;
 }
 
 interface LinkRow {
@@ -63,8 +66,9 @@ interface LinkRow {
 interface EscrowRow {
   source_id: string;
   attempts: number;
-  first_failed_at: Date;
-  next_retry_at: Date;
+  // timestamps arrive as Date or text depending on the connection's type parsers
+  first_failed_at: Date | string;
+  next_retry_at: Date | string;
   error_code: string;
   error_reason: string;
 }
@@ -77,9 +81,12 @@ interface PendingRow {
   action: 'disable' | 'delete';
 }
 
-/** Rows handed to `jsonb_to_recordset`: one parameter for a whole batch. */
-export function asJson(sql: Sql, rows: readonly object[]) {
-  return sql.json(rows as unknown as JSONValue);
+/**
+ * Rows handed to `jsonb_to_recordset` as one text parameter for the whole batch (the shared
+ * connection has no JSON type serialiser: src/db/client.ts).
+ */
+function asJson(rows: readonly object[]): string {
+  return JSON.stringify(rows);
 }
 
 export function liveStore(sql: Sql, jobId: string): SyncStore {
@@ -102,7 +109,7 @@ export function liveStore(sql: Sql, jobId: string): SyncStore {
       await sql`
         insert into provisioning_links (job_id, object_type, source_id, target_id, exported, export_hash, state, updated_at)
         select ${jobId}, r.object_type, r.source_id, r.target_id, r.exported, r.export_hash, r.state, now()
-        from jsonb_to_recordset(${asJson(sql, rows)}::jsonb)
+        from jsonb_to_recordset(${asJson(rows)}::jsonb)
           as r(object_type text, source_id text, target_id text, exported jsonb, export_hash text, state text)
         on conflict (job_id, object_type, source_id) do update set
           target_id = excluded.target_id, exported = excluded.exported, export_hash = excluded.export_hash,
@@ -119,7 +126,7 @@ export function liveStore(sql: Sql, jobId: string): SyncStore {
         where job_id = ${jobId} and object_type = ${type} and reference_failure = ${referenceFailure}
           and source_id = any(${sourceIds as string[]})`;
       return new Map(rows.map((r) => [r.source_id, {
-        objectType: type, sourceId: r.source_id, attempts: r.attempts, firstFailedAt: r.first_failed_at, nextRetryAt: r.next_retry_at,
+        objectType: type, sourceId: r.source_id, attempts: r.attempts, firstFailedAt: new Date(r.first_failed_at), nextRetryAt: new Date(r.next_retry_at),
         errorCode: r.error_code, errorReason: r.error_reason, referenceFailure,
       }]));
     },
@@ -133,7 +140,7 @@ export function liveStore(sql: Sql, jobId: string): SyncStore {
       await sql`
         insert into provisioning_escrows (job_id, object_type, source_id, attempts, first_failed_at, next_retry_at, error_code, error_reason, reference_failure)
         select ${jobId}, r.object_type, r.source_id, r.attempts, r.first_failed_at, r.next_retry_at, r.error_code, r.error_reason, r.reference_failure
-        from jsonb_to_recordset(${asJson(sql, rows)}::jsonb)
+        from jsonb_to_recordset(${asJson(rows)}::jsonb)
           as r(object_type text, source_id text, attempts int, first_failed_at timestamptz, next_retry_at timestamptz,
                error_code text, error_reason text, reference_failure boolean)
         on conflict (job_id, object_type, source_id) do update set
@@ -151,7 +158,7 @@ export function liveStore(sql: Sql, jobId: string): SyncStore {
       const rows = await sql<{ source_id: string }[]>`
         select source_id from provisioning_escrows
         where job_id = ${jobId} and object_type = ${type} and reference_failure = ${referenceFailure}
-          and next_retry_at <= ${now} and source_id > ${after}
+          and next_retry_at <= ${now.toISOString()}::timestamptz and source_id > ${after}
         order by source_id limit ${limit}`;
       return rows.map((r) => r.source_id);
     },
@@ -163,7 +170,7 @@ export function liveStore(sql: Sql, jobId: string): SyncStore {
       await sql`
         insert into provisioning_pending_deletions (job_id, cycle_id, object_type, source_id, target_id, source_display_name, action)
         select ${jobId}, ${cycleId}, r.object_type, r.source_id, r.target_id, r.source_display_name, r.action
-        from jsonb_to_recordset(${asJson(sql, rows)}::jsonb)
+        from jsonb_to_recordset(${asJson(rows)}::jsonb)
           as r(object_type text, source_id text, target_id text, source_display_name text, action text)
         on conflict (job_id, cycle_id, object_type, source_id) do update set
           target_id = excluded.target_id, action = excluded.action, source_display_name = excluded.source_display_name`;
@@ -187,6 +194,14 @@ export function liveStore(sql: Sql, jobId: string): SyncStore {
           delete from provisioning_pending_deletions
           where job_id = ${jobId} and cycle_id = ${cycleId} and object_type = ${type} and source_id = any(${ids})`;
       }
+    },
+    async dropEscrowsFailingSince(before) {
+      await sql`delete from provisioning_escrows where job_id = ${jobId} and first_failed_at < ${before.toISOString()}::timestamptz`;
+    },
+    async saveWatermark(watermark) {
+      await sql`
+        update provisioning_jobs set watermark = ${watermark}, full_sync_required = false, updated_at = now()
+        where id = ${jobId}`;
     },
   };
 }
@@ -223,5 +238,7 @@ export function dryRunStore(live: SyncStore): SyncStore {
     async clearPendingDeletions(_cycleId, deletions) {
       for (const d of deletions) pending.delete(keyOf(d));
     },
+    dropEscrowsFailingSince: nothing,
+    saveWatermark: nothing,
   };
 }
