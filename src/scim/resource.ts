@@ -189,14 +189,14 @@ export const ignoredOnInput = (location: AttributeLocation) =>
 
 /**
  * The canonical form of a resource assembled by the functions above: `schemas` computed
- * from which extensions have values, attributes in schema order. Storage may hand back
- * keys in another order (jsonb does), so everything that compares resources goes through
- * here first.
+ * from which extensions have values, attributes in schema order, no rows attribute.
+ * Storage may hand back keys in another order (jsonb does), so everything that compares
+ * resources goes through here first.
  */
 export function canonicalResource(type: ResourceType, resource: ScimResource): ScimResource {
   const ordered: ScimResource = { schemas: [type.schema.id] };
   for (const location of attributeLocations(type)) {
-    const value = valueAt(resource, location);
+    const value = isRowsAttribute(type, location) ? undefined : valueAt(resource, location);
     if (value === undefined) continue;
     if (location.extension) {
       const target = (ordered[location.schema] ??= {}) as ScimResource;

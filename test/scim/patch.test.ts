@@ -258,6 +258,11 @@ describe('PATCH: group members become member changes', () => {
   });
 });
 
+it('keeps members out of the document even when storage hands them over', () => {
+  const result = run(GROUP, { ...sales, members: [{ value: 'u1' }] }, { op: 'replace', path: 'displayName', value: 'X' });
+  expect(result.resource).toEqual({ ...sales, displayName: 'X' });
+});
+
 describe('PATCH: changed', () => {
   it.each<[string, ScimResource, unknown[]]>([
     ['replace with the same value', alice, [{ op: 'replace', path: 'active', value: 'True' }]],
