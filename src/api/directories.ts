@@ -104,13 +104,24 @@ export function directoriesRouter(db: Database): Router {
     res.json({ items, watermark: items.at(-1)?.seq ?? since });
   });
 
+  /**
+   * The JSON form arrives through the admin API's JSON parser, so it is held whole and
+   * limited to that parser's body size; NDJSON is read as it streams in, so its size is
+   * unbounded. Each batch is committed as it fills: a request cut off midway keeps the
+   * batches committed before the cut.
+   */
   router.post('/directories/:id/import', async (req, res) => {
     const directoryId = await directoryOf(req);
     let records: AsyncIterable<RawRecord> | Iterable<RawRecord>;
     if (req.is(NDJSON_TYPES)) records = ndjsonRecords(req);
     else if (req.is('application/json')) records = jsonBodyRecords(parseInput(jsonImportBody, req.body));
     else throw new Problem(415, 'Unsupported Media Type', 'send the import as application/json or, for large imports, application/x-ndjson');
-    res.json(await importRecords(db, directoryId, records));
+    try {
+      res.json(await importRecords(db, directoryId, records));
+    } catch (err) {
+      if (req.readableAborted) throw badRequest('the request body was cut off; batches read before the cut were committed');
+      throw err;
+    }
   });
 
   objectRoutes(router, directoryOf, db, {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +142,23 @@ describe('import: NDJSON', () => {
     const body = await res.json() as ImportResponse;
     expect(body.counts.users).toBe(1000);
     expect(body.errors).toEqual([{ index: 1, kind: 'membership', error: `group ${g} not found` }]);
+  });
+
+  it('a request cut off midway keeps the whole batches read before the cut, and no part of the next', async () => {
+    const dir = await newDirectory();
+    const url = new URL(`${app.url}/api/directories/${dir}/import`);
+    const req = request({
+      host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/x-ndjson' },
+    });
+    req.on('error', () => {});
+    for (let i = 0; i < 2500; i++) req.write(`${JSON.stringify({ '@type': 'user', id: randomUUID(), userPrincipalName: `u${i}@contoso.com` })}\n`);
+    await expect.poll(() => count('directory_users', dir), { timeout: 10_000 }).toBe(2000);
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await count('directory_users', dir)).toBe(2000);
+    expect(await count('directory_changes', dir)).toBe(2000);
+    expect((await app.admin('GET', `/api/directories/${dir}`)).status).toBe(200);
   });
 
   it('streams 100,000 users in one request without holding the body in memory', async () => {
