@@ -20,7 +20,7 @@ import { dryRunStore, liveStore } from './engine/store.js';
 import { runCycle, type CycleResult } from './engine/cycle.js';
 import type { CycleCursor } from './engine/plan.js';
 import { writeLogs, type LogEntryInput } from './logs.js';
-import { createScimClient, type ClientMode, type RetryPolicy } from './scim-client.js';
+import { createScimClient, type ClientMode, type RequestEvent, type RetryPolicy } from './scim-client.js';
 import { decryptSecret, type SecretsKey } from './secrets.js';
 
 export { startCycle, runCyclePage, finishCycle, SyncJobFailure, type CycleResult, type PageResult } from './engine/cycle.js';
@@ -48,6 +48,8 @@ export interface OpenJobOptions {
   retry?: Partial<RetryPolicy>;
   escrowPolicy?: Partial<EscrowPolicy>;
   now?: () => Date;
+  /** every SCIM request attempt, for metrics (never carries the token) */
+  onRequest?: (event: RequestEvent) => void;
 }
 
 export interface OpenedJob extends SyncContext {
@@ -69,6 +71,7 @@ export async function openJob(deps: EngineDeps, jobId: string, options: OpenJobO
     concurrency: options.concurrency ?? 16,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     mode,
   });
   const live = liveStore(deps.sql, job.id);
