@@ -124,8 +124,9 @@ function applyOperation(draft: Draft, { op, path, value }: PatchOperation): void
       throw invalidPath(`'${locationName(location)}' is not multi-valued, so it takes no [filter]`);
     }
     if (parsed.valueSub !== undefined) {
-      target = resolveAttribute(draft.type, { attr: parsed.valueSub }, location)
-        ?? invalidPathThrow(`'${locationName(location)}' has no sub-attribute '${parsed.valueSub}'`);
+      const sub = resolveAttribute(draft.type, { attr: parsed.valueSub }, location);
+      if (!sub) throw invalidPath(`'${locationName(location)}' has no sub-attribute '${parsed.valueSub}'`);
+      target = sub;
     }
   }
   if (location.attribute.mutability === 'readOnly' || target.sub?.mutability === 'readOnly') {
@@ -134,10 +135,6 @@ function applyOperation(draft: Draft, { op, path, value }: PatchOperation): void
   if (isRowsAttribute(draft.type, location)) return applyToMembers(draft, op, parsed, target, value);
   if (parsed.filter) return applyToElements(draft, op, location, parsed.filter, target.sub, value);
   return applyAt(draft, op, location, value);
-}
-
-function invalidPathThrow(detail: string): never {
-  throw invalidPath(detail);
 }
 
 /**
@@ -180,7 +177,7 @@ function applyAt(draft: Draft, op: PatchOpName, location: AttributeLocation, raw
   }
   const value = attributeValue(definition, raw, name);
   if (definition.mutability === 'writeOnly') return;
-  if (location.sub || !definition.multiValued && definition.type !== 'complex') {
+  if (location.sub || (!definition.multiValued && definition.type !== 'complex')) {
     return assignValue(resource, location, value);
   }
   const existing = valueAt(resource, location);
