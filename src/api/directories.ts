@@ -5,7 +5,7 @@ import type { Database } from '../db/client.js';
 import {
   addAssignments, getApplication, listApplications, readAssignments, removeAssignments, upsertApplications,
 } from '../directory/applications.js';
-import { changesSince, writeDirectory, type DirectoryWrite, type Queryable } from '../directory/changes.js';
+import { changesSince, currentWatermark, writeDirectory, type DirectoryWrite, type Queryable } from '../directory/changes.js';
 import { createDirectory, DirectoryNameTaken, getDirectory, listDirectories } from '../directory/directories.js';
 import { importRecords, jsonBodyRecords, jsonImportBody, ndjsonRecords, type RawRecord } from '../directory/import.js';
 import { addMemberships, readGroupMembers, removeMemberships } from '../directory/memberships.js';
@@ -94,7 +94,8 @@ export function directoriesRouter(db: Database): Router {
   });
 
   router.get('/directories/:id', async (req, res) => {
-    res.json(await getDirectory(db, await directoryOf(req)));
+    const directoryId = await directoryOf(req);
+    res.json({ ...(await getDirectory(db, directoryId)), watermark: await currentWatermark(db, directoryId) });
   });
 
   router.get('/directories/:id/changes', async (req, res) => {

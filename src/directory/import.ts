@@ -87,7 +87,7 @@ const SCHEMAS = {
 
 const isImportKind = (kind: string): kind is ImportKind => Object.hasOwn(SCHEMAS, kind);
 
-export function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 }
 

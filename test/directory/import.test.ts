@@ -34,6 +34,12 @@ async function count(table: string, directoryId: string): Promise<number> {
   return n;
 }
 
+async function json<T = Record<string, unknown>>(res: Promise<Response>): Promise<T> {
+  const r = await res;
+  expect(r.status).toBe(200);
+  return await r.json() as T;
+}
+
 interface ImportResponse {
   counts: Record<string, number>;
   rejected: number;
@@ -79,6 +85,22 @@ describe('import: JSON body', () => {
     const bobNow = await (await app.admin('GET', `/api/directories/${dir}/users/${bob}`)).json();
     expect(bobNow).toMatchObject({ manager: alice, accountEnabled: false, deletedDateTime: expect.any(String) });
     expect(await count('directory_app_role_assignments', dir)).toBe(1);
+  });
+
+  it('importing the same file again changes nothing and appends no change', async () => {
+    const dir = await newDirectory();
+    const [u, g] = [randomUUID(), randomUUID()];
+    const file = {
+      users: [{ id: u, userPrincipalName: 'same@contoso.com', officeLocation: 'HQ' }],
+      groups: [{ id: g, displayName: 'Same' }],
+      memberships: [{ groupId: g, memberId: u }],
+    };
+    await json(app.admin('POST', `/api/directories/${dir}/import`, file));
+    const { watermark } = await json<{ watermark: string }>(app.admin('GET', `/api/directories/${dir}`));
+    expect(watermark).not.toBe('0');
+    const again = await json<ImportResponse>(app.admin('POST', `/api/directories/${dir}/import`, file));
+    expect(again.counts).toMatchObject({ users: 1, groups: 1, memberships: 1 });
+    expect(await json(app.admin('GET', `/api/directories/${dir}`))).toMatchObject({ watermark });
   });
 
   it('refuses a body that is not the import shape as a whole, changing nothing', async () => {
