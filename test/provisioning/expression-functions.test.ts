@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   evaluateExpression,
@@ -233,6 +234,30 @@ describe('expression functions, with the examples of Microsoft\'s reference page
 
   it.each(rows)('%s with %j → %j', (expression, attributes, expected) => {
     expect(run(expression, attributes)).toEqual(expected);
+  });
+
+  it('every expression, on any attribute values, gives a value or an ExpressionEvaluationError', () => {
+    const attributeValue = fc.oneof(
+      fc.string(),
+      fc.constantFrom('', 'True', '2021-02-30', '12/31/2020 1:05:00 PM', '129699324000000000', '+91 9998887777'),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 3 }),
+    );
+    const names = [...new Set(rows.flatMap(([expression]) => [...expression.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!)))];
+    fc.assert(
+      fc.property(fc.constantFrom(...rows.map(([expression]) => expression)), fc.array(attributeValue, { minLength: names.length, maxLength: names.length }), (expression, values) => {
+        const attributes = Object.fromEntries(names.map((name, i) => [name, values[i]]));
+        try {
+          run(expression, attributes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ExpressionEvaluationError);
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('IsSoftDeleted reflects the object and drives the default active mapping', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ExpressionSyntaxError,
@@ -110,5 +111,26 @@ describe('a bad expression is rejected with the position of the mistake', () => 
     expect(error.reason).toContain(reason);
     expect(error.position).toMatchObject({ line, column });
     expect(error.message).toContain(`at line ${line}, column ${column}`);
+  });
+});
+
+describe('any text', () => {
+  const pieces = fc.constantFrom('Join(', 'IIF(', 'Switch(', 'Replace(', '[a]', '"x"', '"\\"', ',', ')', '(', ' ', '\n', '=', '<>', '1', '-2', '&HF', 'True', 'vbTextCompare', ']', '[', '"');
+  const expressionLike = fc.array(pieces, { maxLength: 30 }).map((parts) => parts.join(''));
+
+  it('either parses or is refused with a position inside the text', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), expressionLike), (text) => {
+        try {
+          parseExpression(text);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ExpressionSyntaxError);
+          const { offset } = (error as ExpressionSyntaxError).position;
+          expect(offset).toBeGreaterThanOrEqual(1);
+          expect(offset).toBeLessThanOrEqual(text.length + 1);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

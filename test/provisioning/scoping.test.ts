@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  SCOPING_OPERATORS,
   clauseMatches,
   isInScope,
   type ScopingClause,
@@ -138,5 +140,20 @@ describe('clauses are checked when saved', () => {
   ])('%j → %s', (clause, problem) => {
     if (problem === undefined) expect(scopingClauseProblem(clause)).toBeUndefined();
     else expect(scopingClauseProblem(clause)).toContain(problem);
+  });
+});
+
+describe('any attribute value', () => {
+  it('gives every valid clause a true or false answer', () => {
+    const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string()), fc.dictionary(fc.string(), fc.string()));
+    const clauseValue = fc.oneof(fc.constantFrom('Sales', '.*', '^a', '10', '-3'), fc.integer().map(String));
+    fc.assert(
+      fc.property(fc.constantFrom(...SCOPING_OPERATORS), clauseValue, value, (operator, expected, actual) => {
+        const clause: ScopingClause = { attribute: 'attr', operator, value: expected };
+        if (scopingClauseProblem(clause)) return;
+        expect(typeof clauseMatches(clause, user({ attr: actual }))).toBe('boolean');
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

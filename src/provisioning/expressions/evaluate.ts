@@ -33,8 +33,9 @@ function compare(operator: ComparisonOperator, left: ExpressionValue, right: Exp
     if (!a || !b) return false;
     order = a.getTime() - b.getTime();
   } else {
-    const a = toText(left)!;
-    const b = toText(right)!;
+    const a = toText(left);
+    const b = toText(right);
+    if (a === null || b === null) return false;
     order = NUMBER.test(a.trim()) && NUMBER.test(b.trim()) ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0;
   }
   switch (operator) {
