@@ -4,8 +4,9 @@
  * The canonical form is what storage keeps: `schemas` first (the core URN plus the URN of
  * every extension that has a value), core attributes under their canonical names, each
  * extension's attributes in an object under its URN, sub-attributes in canonical case,
- * and no `id`, `meta` or other readOnly attribute. Unassigned attributes are absent: null,
- * empty strings, empty arrays and empty complex values all mean "no value" (RFC 7643 §2.5).
+ * and no `id`, `meta` or other readOnly attribute. Unassigned attributes are absent: null
+ * and empty arrays mean "no value" (RFC 7643 §2.5), and so do empty complex values and empty
+ * strings (Entra clears a manager with `""`).
  *
  * Lenient on purpose, because Entra must succeed on its first try:
  * - attribute names in any case; URN-qualified names at the top level;
@@ -63,7 +64,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => k in b && jsonEqual(a[k], b[k]));
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
   }
   return false;
 }
