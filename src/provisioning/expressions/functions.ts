@@ -342,6 +342,7 @@ const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   { name: 'CBool', arity: [1, 1], evaluate: ([x]) => toBoolean(x!.value(), 'CBool') },
   { name: 'CDate', arity: [1, 1], evaluate: ([x]) => toDate(x!.value(), 'CDate') },
+  // Microsoft: "the first source value that isn't NULL" — an empty string is a value.
   {
     name: 'Coalesce',
     arity: [1, Infinity],
@@ -470,6 +471,7 @@ const FUNCTIONS: readonly FunctionDefinition[] = [
       return toList(list!.value())[Math.trunc(n) - 1] ?? null;
     },
   },
+  // Microsoft's example Join(", ", "", [surname], [givenName]) = "Doe, John": empty values are skipped.
   {
     name: 'Join',
     arity: [2, Infinity],
