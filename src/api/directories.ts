@@ -30,8 +30,10 @@ const changesQuery = z.object({
   since: z.string().regex(/^\d{1,19}$/, 'a watermark is a change sequence number').default('0'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-const assignmentCursor = z.string().regex(/^[0-9a-fA-F-]{36}_[0-9a-fA-F-]{36}$/, 'not a cursor of this list')
-  .transform((c) => { const [principalId, appRoleId] = c.split('_') as [string, string]; return { principalId, appRoleId }; });
+/** `<principalId>_<appRoleId>` of the last assignment seen */
+const assignmentCursor = z.string()
+  .transform((c) => { const [principalId, appRoleId] = c.split('_'); return { principalId, appRoleId }; })
+  .pipe(z.object({ principalId: objectId, appRoleId: objectId }));
 const assignmentsQuery = z.object({ cursor: assignmentCursor.optional(), limit: page.shape.limit });
 const assignmentRemovalQuery = z.object({ principalId: objectId, appRoleId: objectId.optional() });
 const object = z.record(z.string(), z.unknown());
@@ -47,7 +49,7 @@ function throwRejection(rejections: Rejection[]): void {
   throw badRequest(first.error);
 }
 
-/** The id of every object route's last page item when the page is full: the next `after`. */
+/** The cursor of a full page's last item, where the next page starts; null after the last page. */
 function nextCursor<T>(items: T[], limit: number, key: (item: T) => string): string | null {
   const last = items.at(-1);
   return items.length === limit && last ? key(last) : null;
@@ -186,7 +188,7 @@ export function directoriesRouter(db: Database): Router {
   router.put('/directories/:id/applications/:appId', async (req, res) => {
     const directoryId = await directoryOf(req);
     const appId = parseInput(objectId, req.params.appId);
-    const { created } = await putApplication(directoryId, { ...withPathId(parseInput(object, req.body), appId) });
+    const { created } = await putApplication(directoryId, withPathId(parseInput(object, req.body), appId));
     res.status(created ? 201 : 200).json(await getApplication(db, directoryId, appId));
   });
 
@@ -248,8 +250,8 @@ function objectRoutes<A extends object>(
     const directoryId = await directoryOf(req);
     return { directoryId, id: parseInput(objectId, req.params.objectId) };
   }
-  async function found(directoryId: string, id: string, db_: Queryable = db): Promise<DirectoryObject<A>> {
-    const stored = await kind.get(db_, directoryId, id);
+  async function found(directoryId: string, id: string, reader: Queryable = db): Promise<DirectoryObject<A>> {
+    const stored = await kind.get(reader, directoryId, id);
     if (!stored) throw notFound(`${kind.noun} ${id} not found`);
     return stored;
   }

@@ -185,6 +185,7 @@ describe('admin API: applications and assignments', () => {
     expect([...page1.items, ...page2.items]).toHaveLength(3);
     expect([...page1.items, ...page2.items]).toContainEqual({ principalId: g, principalType: 'group', appRoleId: USER_ROLE });
 
+    await json(app.admin('GET', `${base}?cursor=${'-'.repeat(36)}_${'-'.repeat(36)}`), 400);
     await json(app.admin('PUT', `/api/directories/${dir}/applications/${appId}`, { displayName: 'App' }), 409);
     await json(app.admin('DELETE', `${base}?principalId=${u}&appRoleId=${admin.id}`), 204);
     await json(app.admin('DELETE', `${base}/${u}`), 204);
