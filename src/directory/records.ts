@@ -115,7 +115,8 @@ function splitExtra<A>(
     const attributes: Record<string, unknown> = {};
     const extra: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(input)) {
-      if (key === 'id' || key === 'deletedDateTime') continue;
+      // Graph annotations (`@odata.type`, `@odata.etag`, NDJSON's `@type`) describe the payload, not the object
+      if (key === 'id' || key === 'deletedDateTime' || key.startsWith('@')) continue;
       if (known.includes(key)) attributes[key] = value;
       else extra[key] = value;
     }

@@ -50,7 +50,10 @@ describe('ndjsonRecords: lines as they arrive', () => {
 
 describe('records: Graph JSON in, columns and extras out', () => {
   it('a user keeps unknown attributes apart, defaults accountEnabled, lowercases ids', () => {
-    expect(userRecord.parse({ id: ID, userPrincipalName: ' a@contoso.com ', manager: ID, extensionAttribute1: { x: [1] }, deletedDateTime: 'ignored' })).toEqual({
+    expect(userRecord.parse({
+      id: ID, userPrincipalName: ' a@contoso.com ', manager: ID, extensionAttribute1: { x: [1] }, deletedDateTime: 'ignored',
+      '@odata.type': '#microsoft.graph.user',
+    })).toEqual({
       id,
       attributes: {
         userPrincipalName: 'a@contoso.com', mail: null, mailNickname: null, displayName: null, givenName: null, surname: null,
