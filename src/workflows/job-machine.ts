@@ -53,6 +53,8 @@ export interface JobMachine {
   heldDeletionsCycleId: string | null;
   /** held deletions an admin allowed: sent before the next cycle */
   releaseDeletionsOf: string | null;
+  /** a restart's scopes, applied before the next cycle (null when no restart is pending) */
+  resetScope: ResetScope[] | null;
   /** the initial cycle hit the escrow threshold: its errors were cleared and the job paused (§2) */
   escrowsPruned: boolean;
   lastCycle: LastCycle | null;
@@ -68,7 +70,7 @@ export const QUARANTINE_DISABLES_AFTER_MS = 28 * DAY;
 export function newJobMachine(intervalMinutes: number): JobMachine {
   return {
     status: 'NotRun', intervalMinutes, nextCycleAt: null, runRequested: false, quarantine: null,
-    heldDeletionsCycleId: null, releaseDeletionsOf: null, escrowsPruned: false, lastCycle: null,
+    heldDeletionsCycleId: null, releaseDeletionsOf: null, resetScope: null, escrowsPruned: false, lastCycle: null,
   };
 }
 
@@ -127,12 +129,10 @@ export function applyCommand(machine: JobMachine, command: JobCommand, now: Date
       if (machine.status === 'Quarantine') return { ...machine, runRequested: true };
       return { ...machine, status: 'Active', quarantine: machine.status === 'Disabled' ? null : machine.quarantine, runRequested: true };
     case 'pause':
-      return { ...machine, status: 'Paused', runRequested: false };
-    case 'resume': {
-      const status = machine.quarantine ? 'Quarantine' : 'Active';
-      // a job paused before its first cycle has no schedule yet: resuming starts it
-      return { ...machine, status, runRequested: machine.nextCycleAt === null && !machine.quarantine, escrowsPruned: false };
-    }
+      // a job paused before its first cycle ends gets a schedule, so resuming it runs one
+      return { ...machine, status: 'Paused', runRequested: false, nextCycleAt: machine.nextCycleAt ?? iso(at) };
+    case 'resume':
+      return { ...machine, status: machine.quarantine ? 'Quarantine' : 'Active', escrowsPruned: false };
     case 'stop':
       return { ...machine, status: 'Stopped', runRequested: false, nextCycleAt: null };
     case 'runNow':
@@ -153,7 +153,7 @@ export function applyCommand(machine: JobMachine, command: JobCommand, now: Date
       const force = command.resetScope.includes('ForceDeletes') || command.resetScope.includes('Full');
       return {
         ...machine, status: 'Active', quarantine: null, runRequested: true, escrowsPruned: false,
-        heldDeletionsCycleId: null, releaseDeletionsOf: force ? machine.heldDeletionsCycleId : null,
+        heldDeletionsCycleId: null, releaseDeletionsOf: force ? machine.heldDeletionsCycleId : null, resetScope: command.resetScope,
       };
     }
     case 'configure':
@@ -175,9 +175,14 @@ export function cycleDue(machine: JobMachine, now: Date): boolean {
   return at !== null && Date.parse(at) <= now.getTime();
 }
 
-/** A cycle begins: the request that caused it is consumed. */
+/** A cycle begins: the request that caused it, and the restart or release before it, are consumed. */
 export function cycleStarted(machine: JobMachine): JobMachine {
-  return { ...machine, runRequested: false, releaseDeletionsOf: null };
+  return { ...machine, runRequested: false, releaseDeletionsOf: null, resetScope: null };
+}
+
+/** A cycle suspended by pause is dropped, not resumed, when the job was stopped or restarted meanwhile. */
+export function abandonsSuspendedCycle(machine: JobMachine): boolean {
+  return machine.status === 'Stopped' || machine.resetScope !== null;
 }
 
 /** What a finished cycle means for the job (the engine's `finishCycle` outcome, counts only). */
@@ -222,10 +227,13 @@ export function cycleFinished(machine: JobMachine, outcome: CycleOutcome, now: D
   return { ...next, status: 'Active', quarantine: null, nextCycleAt: iso(now.getTime() + machine.intervalMinutes * 60_000) };
 }
 
-/** The target failed as a whole (auth, connection, 404 on a query): quarantine (§2). */
-export function cycleFailed(machine: JobMachine, now: Date): JobMachine {
+/**
+ * The cycle could not go on: EncounteredQuarantineException when the target failed as a whole
+ * (auth, connection, 404 on a query), Unknown for anything else that outlasted its retries.
+ */
+export function cycleFailed(machine: JobMachine, reason: QuarantineReason, now: Date): JobMachine {
   if (machine.status === 'Stopped') return machine;
-  return quarantined(machine, 'EncounteredQuarantineException', now);
+  return quarantined(machine, reason, now);
 }
 
 function quarantined(machine: JobMachine, reason: QuarantineReason, now: Date): JobMachine {

@@ -1,3 +1,5 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
 /**
  * The search attributes the job workflow keeps current, so the Temporal Web UI lists and
  * filters jobs by id, state and the kind of cycle running. Registered by the dev server's
@@ -9,4 +11,7 @@ export const SEARCH_ATTRIBUTES = {
   ProvisioningCycle: 'Keyword',
 } as const;
 
-export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
+export const jobIdKey = defineSearchAttributeKey('ProvisioningJobId', SearchAttributeType.KEYWORD);
+export const stateKey = defineSearchAttributeKey('ProvisioningState', SearchAttributeType.KEYWORD);
+/** the kind of the cycle running (initial, incremental, preview), or none */
+export const cycleKey = defineSearchAttributeKey('ProvisioningCycle', SearchAttributeType.KEYWORD);

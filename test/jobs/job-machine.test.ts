@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  applyCommand, cycleDue, cycleFailed, cycleFinished, cycleStarted, newJobMachine, nextRunAt, quarantineBackoffMs, refusal,
+  abandonsSuspendedCycle, applyCommand, cycleDue, cycleFailed, cycleFinished, cycleStarted, newJobMachine, nextRunAt, quarantineBackoffMs, refusal,
   type CycleOutcome, type JobCommand, type JobMachine, type JobStatus,
 } from '../../src/workflows/job-machine.js';
 
@@ -56,16 +56,28 @@ describe('commands', () => {
     const paused = applyCommand(active, { type: 'pause' }, T0);
     expect(cycleDue(paused, at(1))).toBe(false);
     const resumed = applyCommand(paused, { type: 'resume' }, at(0.25));
-    expect(resumed).toMatchObject({ status: 'Active', runRequested: false, nextCycleAt: at(0.5).toISOString() });
+    expect(resumed).toMatchObject({ status: 'Active', nextCycleAt: at(0.5).toISOString() });
     expect(cycleDue(resumed, at(0.25))).toBe(false);
     expect(cycleDue(resumed, at(0.5))).toBe(true);
   });
 
   it('resuming a quarantined job that was paused returns it to quarantine', () => {
-    const quarantined = cycleFailed(inState('Active'), T0);
+    const quarantined = cycleFailed(inState('Active'), 'EncounteredQuarantineException', T0);
     const resumed = applyCommand(applyCommand(quarantined, { type: 'pause' }, T0), { type: 'resume' }, at(1));
     expect(resumed.status).toBe('Quarantine');
     expect(nextRunAt(resumed)).toBe(at(6).toISOString());
+  });
+
+  it('a job paused before its first cycle ended runs one as soon as it is resumed', () => {
+    const paused = applyCommand(cycleStarted(applyCommand(newJobMachine(40), { type: 'start' }, T0)), { type: 'pause' }, at(0.1));
+    expect(cycleDue(applyCommand(paused, { type: 'resume' }, at(2)), at(2))).toBe(true);
+  });
+
+  it('a cycle suspended by pause is dropped when the job is stopped or restarted, kept when resumed', () => {
+    const paused = applyCommand(inState('Active'), { type: 'pause' }, T0);
+    expect(abandonsSuspendedCycle(applyCommand(paused, { type: 'resume' }, T0))).toBe(false);
+    expect(abandonsSuspendedCycle(applyCommand(paused, { type: 'stop' }, T0))).toBe(true);
+    expect(abandonsSuspendedCycle(applyCommand(paused, { type: 'restart', resetScope: [] }, T0))).toBe(true);
   });
 
   it('stop clears the schedule; a stopped job runs nothing until started', () => {
@@ -85,7 +97,7 @@ describe('commands', () => {
   it('restart lifts quarantine and runs at once; ForceDeletes releases held deletions, otherwise they are dropped', () => {
     const held = cycleFinished(inState('Active'), outcome({ id: 'held', quarantine: 'TooManyDeletes' }), T0);
     expect(applyCommand(held, { type: 'restart', resetScope: ['ForceDeletes'] }, T0))
-      .toMatchObject({ status: 'Active', quarantine: null, runRequested: true, releaseDeletionsOf: 'held', heldDeletionsCycleId: null });
+      .toMatchObject({ status: 'Active', quarantine: null, runRequested: true, releaseDeletionsOf: 'held', heldDeletionsCycleId: null, resetScope: ['ForceDeletes'] });
     expect(applyCommand(held, { type: 'restart', resetScope: ['Watermark'] }, T0))
       .toMatchObject({ releaseDeletionsOf: null, heldDeletionsCycleId: null });
   });
@@ -115,7 +127,7 @@ describe('after a cycle', () => {
       { status: 'Quarantine' }],
     ['a stopped job stays stopped whatever the cycle found', inState('Stopped'), outcome({ quarantine: 'EncounteredTotalEscrowThreshold' }),
       { status: 'Stopped', quarantine: null }],
-    ['a successful attempt lifts quarantine', cycleFailed(inState('Active'), at(-6)), outcome(),
+    ['a successful attempt lifts quarantine', cycleFailed(inState('Active'), 'EncounteredQuarantineException', at(-6)), outcome(),
       { status: 'Active', quarantine: null }],
   ];
   for (const [name, before, result, expected] of cases) {
@@ -138,14 +150,14 @@ describe('quarantine schedule (§2)', () => {
   });
 
   it('attempts at +6 h, +18 h, +42 h, then daily, and disables the job at the first failure 28 days after the series began', () => {
-    let m = cycleFailed(inState('Active'), T0);
+    let m = cycleFailed(inState('Active'), 'EncounteredQuarantineException', T0);
     const attempts: number[] = [];
     while (m.status === 'Quarantine') {
       const next = new Date(nextRunAt(m)!);
       expect(cycleDue(m, new Date(next.getTime() - 1))).toBe(false);
       expect(cycleDue(m, next)).toBe(true);
       attempts.push((next.getTime() - T0.getTime()) / HOUR);
-      m = cycleFailed(cycleStarted(m), next);
+      m = cycleFailed(cycleStarted(m), 'EncounteredQuarantineException', next);
     }
     expect(attempts.slice(0, 5)).toEqual([6, 18, 42, 66, 90]);
     expect(m.status).toBe('Disabled');
@@ -157,8 +169,8 @@ describe('quarantine schedule (§2)', () => {
   });
 
   it('a repeated failure keeps the series start and counts it', () => {
-    const first = cycleFailed(inState('Active'), T0);
-    const second = cycleFailed(first, at(6));
+    const first = cycleFailed(inState('Active'), 'EncounteredQuarantineException', T0);
+    const second = cycleFailed(first, 'EncounteredQuarantineException', at(6));
     expect(second.quarantine).toEqual({
       reason: 'EncounteredQuarantineException', currentBegan: at(6).toISOString(), nextAttempt: at(18).toISOString(),
       seriesBegan: T0.toISOString(), seriesCount: 1,
@@ -166,8 +178,8 @@ describe('quarantine schedule (§2)', () => {
   });
 
   it('run-now in quarantine brings the attempt forward without resetting the series', () => {
-    const m = applyCommand(cycleFailed(inState('Active'), T0), { type: 'runNow' }, at(1));
+    const m = applyCommand(cycleFailed(inState('Active'), 'EncounteredQuarantineException', T0), { type: 'runNow' }, at(1));
     expect(cycleDue(m, at(1))).toBe(true);
-    expect(cycleFailed(cycleStarted(m), at(1)).quarantine).toMatchObject({ seriesCount: 1, seriesBegan: T0.toISOString() });
+    expect(cycleFailed(cycleStarted(m), 'Unknown', at(1)).quarantine).toMatchObject({ seriesCount: 1, seriesBegan: T0.toISOString() });
   });
 });

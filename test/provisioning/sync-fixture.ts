@@ -90,7 +90,6 @@ export async function createWorld(): Promise<World> {
       const id = typeof givenId === 'string' ? givenId : randomUUID();
       const [givenName, surname] = name.split(' ');
       const record = userRecord.parse({
-        id,
         userPrincipalName: `${name.toLowerCase().replace(/ /g, '.')}@contoso.com`,
         displayName: name,
         givenName,

@@ -58,8 +58,8 @@ export async function startCycle(ctx: SyncContext, kind: CycleKind, watermarkFro
   const watermarkTo = Number(await currentWatermark(ctx.db, ctx.job.directoryId));
   const from = kind === 'initial' ? null : watermarkFrom ?? 0;
   const [row] = await ctx.sql<{ id: string; started_at: Date | string }[]>`
-    insert into provisioning_cycles (job_id, kind, dry_run, watermark_from, watermark_to)
-    values (${ctx.job.id}, ${kind}, ${ctx.store.dryRun}, ${from}, ${watermarkTo})
+    insert into provisioning_cycles (job_id, kind, dry_run, started_at, watermark_from, watermark_to)
+    values (${ctx.job.id}, ${kind}, ${ctx.store.dryRun}, ${ctx.now().toISOString()}::timestamptz, ${from}, ${watermarkTo})
     returning id, started_at`;
   return { id: row!.id, kind, dryRun: ctx.store.dryRun, startedAt: new Date(row!.started_at).toISOString(), watermarkFrom: from, watermarkTo };
 }
@@ -200,7 +200,7 @@ export async function finishCycle(
 ): Promise<CycleResult> {
   let deletions;
   try {
-    deletions = await finishDeletions(ctx, cycle);
+    deletions = await finishDeletions(ctx, cycle.id);
   } catch (error) {
     if (isJobLevel(error)) throw new SyncJobFailure(error, { phase: 'referenceEscrows', after: '' });
     throw error;

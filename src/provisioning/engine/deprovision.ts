@@ -1,5 +1,5 @@
 import { ScimClientError, isJobLevel, type RecordedRequest } from '../scim-client.js';
-import type { Cycle, SyncContext } from './context.js';
+import type { SyncContext } from './context.js';
 import { emptyCounts, type CycleCounts } from './counts.js';
 import { escrowAfterFailure } from './escrow-policy.js';
 import type { LogEntryInput } from '../logs.js';
@@ -20,23 +20,23 @@ export interface DeletionOutcome {
 
 const PAGE = 500;
 
-export async function finishDeletions(ctx: SyncContext, cycle: Cycle): Promise<DeletionOutcome> {
-  const pending = await ctx.store.countPendingDeletions(cycle.id);
+export async function finishDeletions(ctx: SyncContext, cycleId: string): Promise<DeletionOutcome> {
+  const pending = await ctx.store.countPendingDeletions(cycleId);
   const threshold = ctx.job.config.deleteThreshold;
   if (threshold !== null && pending >= threshold) {
-    await stage(ctx, cycle, pending, threshold);
+    await stage(ctx, cycleId, pending, threshold);
     return { counts: { ...emptyCounts(), staged: pending }, held: pending };
   }
-  return { counts: await executeDeletions(ctx, cycle), held: 0 };
+  return { counts: await executeDeletions(ctx, { id: cycleId }), held: 0 };
 }
 
-async function stage(ctx: SyncContext, cycle: Cycle, pending: number, threshold: number): Promise<void> {
+async function stage(ctx: SyncContext, cycleId: string, pending: number, threshold: number): Promise<void> {
   let after = '';
   for (;;) {
-    const page = await ctx.store.pendingDeletions(cycle.id, after, PAGE);
+    const page = await ctx.store.pendingDeletions(cycleId, after, PAGE);
     if (page.length === 0) break;
     await ctx.writeLogs(page.map((d) => {
-      const trail = new ObjectTrail(ctx.job.id, cycle.id, d.objectType, d.sourceId, d.sourceDisplayName);
+      const trail = new ObjectTrail(ctx.job.id, cycleId, d.objectType, d.sourceId, d.sourceDisplayName);
       trail.targetId = d.targetId;
       trail.step('processing', 'skipped',
         `Held: this cycle would ${d.action} ${pending} object(s), at or above the deletion threshold of ${threshold}. Allow deletes to send them.`);
@@ -47,18 +47,22 @@ async function stage(ctx: SyncContext, cycle: Cycle, pending: number, threshold:
   }
 }
 
-/** Sends every pending deletion of the cycle, threshold or not: the cycle's own finish, or an admin's "allow deletes". */
-export async function executeDeletions(ctx: SyncContext, cycle: Cycle): Promise<CycleCounts> {
+/**
+ * Sends every pending deletion of the cycle, threshold or not: the cycle's own finish, or an
+ * admin's "allow deletes". A job-level failure leaves the rest pending for the next call.
+ */
+export async function executeDeletions(ctx: SyncContext, cycle: { id: string }): Promise<CycleCounts> {
+  const cycleId = cycle.id;
   const counts = emptyCounts();
   for (;;) {
-    const page = await ctx.store.pendingDeletions(cycle.id, '', PAGE);
+    const page = await ctx.store.pendingDeletions(cycleId, '', PAGE);
     if (page.length === 0) return counts;
-    const outcome = await deletePage(ctx, cycle, page);
+    const outcome = await deletePage(ctx, cycleId, page);
     for (const key of Object.keys(counts) as (keyof CycleCounts)[]) counts[key] += outcome[key];
   }
 }
 
-async function deletePage(ctx: SyncContext, cycle: Cycle, page: readonly PendingDeletion[]): Promise<CycleCounts> {
+async function deletePage(ctx: SyncContext, cycleId: string, page: readonly PendingDeletion[]): Promise<CycleCounts> {
   const counts = emptyCounts();
   const saved: Link[] = [];
   const removed: PendingDeletion[] = [];
@@ -72,7 +76,7 @@ async function deletePage(ctx: SyncContext, cycle: Cycle, page: readonly Pending
     ctx.store.escrows('group', page.filter((d) => d.objectType === 'group').map((d) => d.sourceId), false),
   ]);
   await Promise.all(page.map(async (d) => {
-    const trail = new ObjectTrail(ctx.job.id, cycle.id, d.objectType, d.sourceId, d.sourceDisplayName);
+    const trail = new ObjectTrail(ctx.job.id, cycleId, d.objectType, d.sourceId, d.sourceDisplayName);
     trail.targetId = d.targetId;
     const action = d.action === 'disable' ? 'Disable' : 'Delete';
     const resource = d.objectType === 'user' ? 'Users' : 'Groups';
@@ -120,6 +124,6 @@ async function deletePage(ctx: SyncContext, cycle: Cycle, page: readonly Pending
     ctx.store.clearEscrows('group', succeeded.filter((d) => d.objectType === 'group' && groupEscrows.has(d.sourceId)).map((d) => d.sourceId), false),
     ctx.writeLogs(entries),
   ]);
-  await ctx.store.clearPendingDeletions(cycle.id, page);
+  await ctx.store.clearPendingDeletions(cycleId, page);
   return counts;
 }

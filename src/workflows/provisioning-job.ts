@@ -1,0 +1,229 @@
+import {
+  ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, defineUpdate,
+  proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { BegunCycle, FinishedCycle, JobActivities } from '../activities/index.js';
+// pure arithmetic shared with the engine, safe in workflow code
+import { addCounts, emptyCounts, type CycleCounts } from '../provisioning/engine/counts.js';
+import type { Cycle } from '../provisioning/engine/context.js';
+import type { CycleCursor } from '../provisioning/engine/plan.js';
+import {
+  abandonsSuspendedCycle, applyCommand, cycleDue, cycleFailed, cycleFinished, cycleStarted, nextRunAt, prunesEscrows, refusal,
+  type CycleKind, type JobCommand, type JobMachine, type JobStatus, type LastCycle, type Quarantine, type QuarantineReason,
+} from './job-machine.js';
+import { cycleKey, stateKey } from './search-attributes.js';
+
+/**
+ * One long-lived workflow per provisioning job (design.md "The job workflow"). It only
+ * registers handlers, runs timers and calls activities; what a command or a cycle's outcome
+ * means is decided by the pure state machine in job-machine.ts. History stays small: a cycle
+ * is a few activities returning counts and a cursor, and the workflow continues as new after
+ * every cycle (and mid-cycle when the server suggests it) carrying plain JSON.
+ */
+
+export const jobWorkflowId = (jobId: string) => `provisioning-job-${jobId}`;
+
+/** A cycle under way; carried across continue-as-new when the server asks for one mid-cycle. */
+export interface RunningCycle {
+  cycle: Cycle;
+  /** the next page to run; null once the pages are done and only the finish remains */
+  cursor: CycleCursor | null;
+  startedAt: string;
+  total: number;
+  counts: CycleCounts;
+}
+
+export interface ProvisioningJobInput {
+  jobId: string;
+  machine: JobMachine;
+  running?: RunningCycle | null;
+}
+
+export interface CycleProgress {
+  percent: number;
+  processed: number;
+  total: number;
+}
+
+/** api.md's job status, less the totals the API reads from the database. */
+export interface JobStatusView {
+  state: JobStatus;
+  cycle: { kind: CycleKind; id: string; startedAt: string; progress: CycleProgress } | null;
+  lastCycle: LastCycle | null;
+  quarantine: Quarantine | null;
+  nextCycleAt: string | null;
+  escrowsPruned: boolean;
+}
+
+export const statusQuery = defineQuery<JobStatusView>('status');
+export const controlUpdate = defineUpdate<JobStatusView, [JobCommand]>('control');
+
+const activities = proxyActivities<JobActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+export function progressOf(running: RunningCycle): CycleProgress {
+  const processed = running.counts.users + running.counts.groups;
+  const total = Math.max(running.total, processed);
+  const percent = running.cursor === null ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((processed / total) * 100));
+  return { percent, processed, total };
+}
+
+/** What a failed activity means for the job: the target failing as a whole, the job gone, or anything else. */
+function failureKind(error: unknown): 'target' | 'gone' | 'other' {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure && cause.type === 'JobNotFound') return 'gone';
+  if (cause instanceof ApplicationFailure && cause.type === 'TargetFailure') return 'target';
+  return 'other';
+}
+
+class JobGone extends Error {}
+
+export async function provisioningJob(input: ProvisioningJobInput): Promise<void> {
+  const { jobId } = input;
+  let machine = input.machine;
+  let running = input.running ?? null;
+  let recorded: string | null = null;
+
+  const view = (): JobStatusView => ({
+    state: machine.status,
+    cycle: running ? { kind: running.cycle.kind, id: running.cycle.id, startedAt: running.startedAt, progress: progressOf(running) } : null,
+    lastCycle: machine.lastCycle,
+    quarantine: machine.quarantine,
+    nextCycleAt: nextRunAt(machine),
+    escrowsPruned: machine.escrowsPruned,
+  });
+
+  /** The Web UI's view of the job: search attributes to list and filter by, details to read. */
+  const publish = () => {
+    upsertSearchAttributes([
+      { key: stateKey, value: machine.status },
+      { key: cycleKey, value: running ? running.cycle.kind : 'none' },
+    ]);
+    const lines = [`State: ${machine.status}`];
+    if (running) {
+      const p = progressOf(running);
+      lines.push(`Cycle: ${running.cycle.kind} ${running.cycle.id}, ${p.percent}% (${p.processed}/${p.total})`);
+    }
+    if (machine.quarantine) lines.push(`Quarantine: ${machine.quarantine.reason}, next attempt ${machine.quarantine.nextAttempt ?? 'none'}`);
+    const next = nextRunAt(machine);
+    if (next) lines.push(`Next cycle: ${next}`);
+    if (machine.lastCycle) {
+      const c = machine.lastCycle.counts;
+      lines.push(`Last cycle: ${machine.lastCycle.kind}, finished ${machine.lastCycle.finishedAt}: created ${c.created}, updated ${c.updated}, disabled ${c.disabled}, deleted ${c.deleted}, skipped ${c.skipped}, failed ${c.failed}`);
+    }
+    setCurrentDetails(lines.join('\n'));
+  };
+
+  setHandler(statusQuery, view);
+  setHandler(controlUpdate, (command) => {
+    machine = applyCommand(machine, command, new Date());
+    publish();
+    return view();
+  }, {
+    validator: (command) => {
+      const reason = refusal(machine, command);
+      if (reason) throw ApplicationFailure.create({ message: reason, type: 'CommandRefused', nonRetryable: true });
+    },
+  });
+
+  /** The job row's copy of the state, written whenever it changed. */
+  const record = async () => {
+    const key = JSON.stringify([machine.status, machine.quarantine]);
+    if (key === recorded) return;
+    await activities.recordState({ jobId, state: machine.status, quarantine: machine.quarantine });
+    recorded = key;
+  };
+
+  const continueAsNewNow = async (): Promise<never> => {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof provisioningJob>({ jobId, machine, running });
+  };
+
+  const quarantineFor = (error: unknown): QuarantineReason => {
+    const kind = failureKind(error);
+    if (kind === 'gone') throw new JobGone();
+    return kind === 'target' ? 'EncounteredQuarantineException' : 'Unknown';
+  };
+
+  /** Runs the current cycle to its end; returns false when it was abandoned while paused. */
+  const runCycle = async (): Promise<boolean> => {
+    while (running) {
+      if (machine.status === 'Paused') {
+        await condition(() => machine.status !== 'Paused');
+        // stopped or restarted while paused: the rest of the cycle is not sent
+        if (abandonsSuspendedCycle(machine)) {
+          await activities.abandonCycle({ cycleId: running.cycle.id });
+          running = null;
+          publish();
+          return false;
+        }
+      }
+      if (running.cursor === null) break;
+      const page = await activities.syncPages({ jobId, cycle: running.cycle, cursor: running.cursor });
+      running = { ...running, cursor: page.cursor, counts: addCounts(running.counts, page.counts) };
+      publish();
+      if (workflowInfo().continueAsNewSuggested) await continueAsNewNow();
+    }
+    const finished: FinishedCycle = await activities.finishCycle({ jobId, cycle: running!.cycle });
+    const done = running!;
+    running = null;
+    const outcome = {
+      id: done.cycle.id, kind: done.cycle.kind, startedAt: done.startedAt, counts: finished.counts, quarantine: finished.quarantine,
+    };
+    if (prunesEscrows(outcome) && machine.status !== 'Stopped') await activities.pruneEscrows({ jobId });
+    machine = cycleFinished(machine, outcome, new Date());
+    return true;
+  };
+
+  const beginCycle = async () => {
+    const release = machine.releaseDeletionsOf;
+    const reset = machine.resetScope;
+    machine = cycleStarted(machine);
+    if (reset) await activities.resetJob({ jobId, resetScope: reset, keepDeletionsOf: release });
+    if (release) await activities.releaseDeletions({ jobId, cycleId: release });
+    const begun: BegunCycle = await activities.beginCycle({ jobId, dryRun: false });
+    running = { cycle: begun.cycle, cursor: begun.cursor, startedAt: new Date().toISOString(), total: begun.total, counts: emptyCounts() };
+    publish();
+  };
+
+  try {
+    publish();
+    for (;;) {
+      if (running) {
+        try {
+          await runCycle();
+        } catch (error) {
+          if (error instanceof JobGone) throw error;
+          const reason = quarantineFor(error);
+          running = null;
+          machine = cycleFailed(machine, reason, new Date());
+        }
+        publish();
+        await record();
+        await continueAsNewNow();
+      }
+      await record();
+      if (cycleDue(machine, new Date())) {
+        try {
+          await beginCycle();
+        } catch (error) {
+          machine = cycleFailed(machine, quarantineFor(error), new Date());
+          publish();
+        }
+        continue;
+      }
+      if (workflowInfo().continueAsNewSuggested) await continueAsNewNow();
+      const seen = machine;
+      const wakeAt = nextRunAt(machine);
+      if (wakeAt) await condition(() => machine !== seen, Math.max(1, Date.parse(wakeAt) - Date.now()));
+      else await condition(() => machine !== seen);
+    }
+  } catch (error) {
+    // the job was deleted: its workflow has nothing left to do
+    if (error instanceof JobGone || failureKind(error) === 'gone') return;
+    throw error;
+  }
+}
