@@ -1,5 +1,9 @@
+import { Router } from 'express';
+import type { Logger } from '../../logger.js';
 import { ScimError, invalidSyntax, invalidValue } from '../../scim/errors.js';
 import { RESOURCE_TYPES, type ResourceType } from '../../scim/schemas.js';
+import type { ResourceService, TenantScope } from '../../target/resources.js';
+import { scopeOf, sendScim } from './http.js';
 
 /**
  * /Bulk (RFC 7644 §3.7). Each operation is its own unit of work, applied through the same
@@ -274,4 +278,48 @@ async function applyOne(
     const location = locationOf(operation, operation.id);
     return { result: { ...base, ...(location ? { location } : {}), status: String(error.status), response: error.toJSON() } };
   }
+}
+
+/**
+ * Applies one operation through the resource service, as its own transaction. Bulk answers
+ * carry no resource bodies, so group members are never read back.
+ */
+function applyThrough(service: ResourceService, scope: TenantScope): ApplyOperation {
+  return async (operation) => {
+    const type = operation.type.name;
+    const options = { withMembers: false, ...(operation.version !== undefined ? { ifMatch: operation.version } : {}) };
+    switch (operation.method) {
+      case 'POST': {
+        const created = await service.create(scope, type, operation.data, options);
+        return { status: 201, id: String(created.resource.id), version: created.etag };
+      }
+      case 'PUT': {
+        const replaced = await service.replace(scope, type, operation.id!, operation.data, options);
+        return { status: 200, id: operation.id!, version: replaced.etag };
+      }
+      case 'PATCH': {
+        const patched = await service.patch(scope, type, operation.id!, operation.data, options);
+        return { status: 200, id: operation.id!, version: patched.etag };
+      }
+      case 'DELETE':
+        await service.delete(scope, type, operation.id!, options);
+        return { status: 204, id: operation.id! };
+    }
+  };
+}
+
+/** POST /Bulk: 200 with a BulkResponse whatever the operations' outcomes (RFC 7644 §3.7.3). */
+export function bulkRouter(service: ResourceService, logger: Logger): Router {
+  const router = Router();
+  router.post('/Bulk', async (req, res) => {
+    const request = parseBulkRequest(req.body, BULK_MAX_OPERATIONS);
+    const scope = scopeOf(res);
+    const results = await runBulk(request, {
+      baseUrl: scope.baseUrl,
+      apply: applyThrough(service, scope),
+      onUnexpectedError: (err) => logger.error({ err, path: '/Bulk' }, 'unexpected error in a bulk operation'),
+    });
+    sendScim(res, 200, { schemas: [BULK_RESPONSE_SCHEMA], Operations: results });
+  });
+  return router;
 }

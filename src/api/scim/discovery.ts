@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { ScimError, notFound } from '../../scim/errors.js';
 import {
   RESOURCE_TYPES,
@@ -7,7 +7,9 @@ import {
   resourceTypeRepresentation,
   schemaRepresentation,
 } from '../../scim/schemas.js';
-import { scimBaseUrl } from '../urls.js';
+import { BULK_MAX_OPERATIONS } from './bulk.js';
+import { scopeOf, sendScim } from './http.js';
+import { MAX_PAYLOAD_BYTES, MAX_RESULTS } from './limits.js';
 
 /**
  * The discovery endpoints of RFC 7644 §4: /ServiceProviderConfig, /Schemas, /ResourceTypes.
@@ -69,45 +71,42 @@ function listResponse(resources: Record<string, unknown>[]): Record<string, unkn
  * `?aadOptscim062020`, `startIndex`, `sortBy`) are ignored.
  */
 function refuseFilter(req: Request): void {
-  if (req.query.filter !== undefined) {
+  if (Object.keys(req.query).some((name) => name.toLowerCase() === 'filter')) {
     throw new ScimError(403, undefined, 'filtering is not supported on discovery endpoints (RFC 7644 §4)');
   }
 }
 
-function send(res: Response, body: Record<string, unknown>): void {
-  res.status(200).type('application/scim+json').send(JSON.stringify(body));
-}
+const LIMITS: DiscoveryLimits = { maxResults: MAX_RESULTS, maxPayloadSize: MAX_PAYLOAD_BYTES, maxOperations: BULK_MAX_OPERATIONS };
 
-export function discoveryRouter(limits: DiscoveryLimits, publicUrl: string | undefined): Router {
+export function discoveryRouter(): Router {
   const router = Router();
-  const base = (req: Request) => scimBaseUrl(req, publicUrl);
 
   router.get('/ServiceProviderConfig', (req, res) => {
     refuseFilter(req);
-    send(res, serviceProviderConfig(limits, base(req)));
+    sendScim(res, 200, serviceProviderConfig(LIMITS, scopeOf(res).baseUrl));
   });
 
   router.get('/Schemas', (req, res) => {
     refuseFilter(req);
-    send(res, listResponse(SCHEMAS.map((s) => schemaRepresentation(s, base(req)))));
+    sendScim(res, 200, listResponse(SCHEMAS.map((s) => schemaRepresentation(s, scopeOf(res).baseUrl))));
   });
 
   router.get('/Schemas/:id', (req, res) => {
     // schema URNs are case-insensitive (RFC 8141 §3.1 for the NID; SCIM clients vary the rest)
     const schema = SCHEMAS.find((s) => s.id.toLowerCase() === req.params.id.toLowerCase());
     if (!schema) throw notFound(`no schema "${req.params.id}"`);
-    send(res, schemaRepresentation(schema, base(req)));
+    sendScim(res, 200, schemaRepresentation(schema, scopeOf(res).baseUrl));
   });
 
   router.get('/ResourceTypes', (req, res) => {
     refuseFilter(req);
-    send(res, listResponse(RESOURCE_TYPES.map((t) => resourceTypeRepresentation(t, base(req)))));
+    sendScim(res, 200, listResponse(RESOURCE_TYPES.map((t) => resourceTypeRepresentation(t, scopeOf(res).baseUrl))));
   });
 
   router.get('/ResourceTypes/:name', (req, res) => {
     const type = resourceTypeByName(req.params.name);
     if (!type) throw notFound(`no resource type "${req.params.name}"`);
-    send(res, resourceTypeRepresentation(type, base(req)));
+    sendScim(res, 200, resourceTypeRepresentation(type, scopeOf(res).baseUrl));
   });
 
   return router;

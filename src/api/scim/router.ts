@@ -5,6 +5,8 @@ import type { Logger } from '../../logger.js';
 import { ScimError } from '../../scim/errors.js';
 import { ResourceService } from '../../target/resources.js';
 import { requireTenant } from './auth.js';
+import { bulkRouter } from './bulk.js';
+import { discoveryRouter } from './discovery.js';
 import { scimErrorHandler } from './errors.js';
 import { MAX_PAYLOAD_BYTES } from './limits.js';
 import { resourcesRouter } from './resources.js';
@@ -28,8 +30,8 @@ export function scimRouter(deps: ScimDeps): Router {
   router.use(requireTenant(deps.db, deps.publicUrl));
   router.use(express.json({ type: isJsonBody, limit: MAX_PAYLOAD_BYTES }));
   router.use(resourcesRouter(service));
-  // Engineer D mounts here: discovery (/ServiceProviderConfig, /Schemas, /ResourceTypes)
-  // and /Bulk, which calls `service` directly.
+  router.use(discoveryRouter());
+  router.use(bulkRouter(service, deps.logger));
   router.use((req) => {
     throw new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.baseUrl}${req.path}`);
   });
