@@ -112,6 +112,12 @@ async function runPhasePage(ctx: SyncContext, cycle: Cycle, cursor: CycleCursor)
       const records = await readUserPage(ctx.sql, scope, { ids });
       return { counts: await resolveReferences(ctx, cycle, records), after: ids.length < limit ? null : ids.at(-1)! };
     }
+    case 'memberEscrows': {
+      // a group whose member PATCH failed gets all its members again: adding is idempotent
+      const ids = await ctx.store.dueEscrows('group', true, new Date(cycle.startedAt), after, limit);
+      const counts = await sendMemberChanges(ctx, cycle, await membersOfLinkedGroups(ctx, { ids }));
+      return { counts, after: ids.length < limit ? null : ids.at(-1)! };
+    }
     case 'createdGroupMembers': {
       const ids = await createdInCycle(ctx, cycle, 'Group', after, limit);
       const counts = await sendMemberChanges(ctx, cycle, await membersOfLinkedGroups(ctx, { ids }));

@@ -11,7 +11,8 @@ export type CyclePhase =
   | 'users' | 'groups' | 'memberships' | 'references'
   // incremental cycle: the change feed since the watermark, then due escrows
   | 'userChanges' | 'userEscrows' | 'groupChanges' | 'groupEscrows'
-  | 'membershipChanges' | 'createdGroupMembers' | 'createdUserMemberships' | 'referenceChanges' | 'referenceEscrows';
+  | 'membershipChanges' | 'createdGroupMembers' | 'createdUserMemberships' | 'memberEscrows'
+  | 'referenceChanges' | 'referenceEscrows';
 
 export interface CycleCursor {
   phase: CyclePhase;
@@ -23,7 +24,8 @@ const PHASES: Record<CycleKind, readonly CyclePhase[]> = {
   initial: ['users', 'groups', 'memberships', 'references'],
   incremental: [
     'userChanges', 'userEscrows', 'groupChanges', 'groupEscrows',
-    'membershipChanges', 'createdGroupMembers', 'createdUserMemberships', 'referenceChanges', 'referenceEscrows',
+    'membershipChanges', 'createdGroupMembers', 'createdUserMemberships', 'memberEscrows',
+    'referenceChanges', 'referenceEscrows',
   ],
 };
 
