@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScimError, uniqueness } from '../../src/scim/errors.js';
-import { parseBulkRequest, runBulk, type BulkOperation } from '../../src/api/scim/bulk.js';
+import { BULK_MAX_OPERATIONS, parseBulkRequest, runBulk, type BulkOperation } from '../../src/api/scim/bulk.js';
+import { MAX_PAYLOAD_BYTES } from '../../src/api/scim/limits.js';
+import { startTestApp, type TestApp } from '../support/server.js';
+import { createTenant, ENTERPRISE, ERROR_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, type ScimClient } from './client.js';
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -167,5 +170,165 @@ describe('parseBulkRequest: the envelope', () => {
     const request = parseBulkRequest({ SCHEMAS: [BULK_REQUEST.toUpperCase()], operations: [{ Method: 'delete', PATH: '/users/u1' }], FailOnErrors: 2 }, 10);
     expect(request.failOnErrors).toBe(2);
     expect(request.operations[0]).toMatchObject({ valid: true, operation: { method: 'DELETE', id: 'u1' } });
+  });
+});
+
+describe('POST /Bulk over HTTP', () => {
+  let app: TestApp;
+  let scim: ScimClient;
+  const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    scim = await createTenant(app, 'bulk');
+  });
+  afterAll(async () => { await app?.close(); });
+
+  const bulk = (Operations: Op[], extra: Op = {}) => scim.request('POST', '/Bulk', { body: { schemas: [BULK_REQUEST], Operations, ...extra } });
+  const user = (bulkId: string, extra: Op = {}): Op => ({ method: 'POST', path: '/Users', bulkId, data: { schemas: [USER_SCHEMA], userName: `${bulkId}@bulk.test`, ...extra } });
+  const group = (bulkId: string, members: string[]): Op => ({
+    method: 'POST', path: '/Groups', bulkId, data: { schemas: [GROUP_SCHEMA], displayName: bulkId, members: members.map((value) => ({ value })) },
+  });
+  const findUser = async (userName: string) =>
+    (await scim.request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`)).body.Resources as Array<Record<string, any>>;
+  const findGroup = async (displayName: string) =>
+    (await scim.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${displayName}"`)}`)).body.Resources as Array<Record<string, any>>;
+  const snapshot = () => app.db.sql`
+    select (select count(*) from scim_users) as users, (select count(*) from scim_groups) as groups, (select count(*) from scim_group_members) as members`;
+
+  it('creates a group whose members are users created in the same request, listed after it', async () => {
+    const res = await bulk([group('engineers', ['bulkId:ann', 'bulkId:ben']), user('ann'), user('ben')]);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/scim\+json/);
+    expect(res.body.schemas).toEqual([BULK_RESPONSE]);
+    const [g, ann, ben] = res.body.Operations;
+    expect(g).toEqual({ method: 'POST', bulkId: 'engineers', location: expect.stringMatching(/\/scim\/v2\/Groups\/[0-9a-f-]{36}$/), version: expect.stringMatching(/^W\/"/), status: '201' });
+    expect(ann).toMatchObject({ bulkId: 'ann', status: '201', location: expect.stringContaining('/scim/v2/Users/') });
+
+    const stored = await scim.request('GET', new URL(g.location).pathname.replace(/^\/scim\/v2/, ''));
+    const memberIds = stored.body.members.map((m: { value: string }) => m.value).sort();
+    expect(memberIds).toEqual([ann.location.split('/').at(-1), ben.location.split('/').at(-1)].sort());
+    expect(stored.headers.get('etag')).toBe(g.version);
+  });
+
+  it('resolves a manager given by bulkId', async () => {
+    const res = await bulk([
+      user('report', { [ENTERPRISE]: { manager: { value: 'bulkId:chief' } } }),
+      user('chief'),
+    ]);
+    expect(res.body.Operations.map((o: { status: string }) => o.status)).toEqual(['201', '201']);
+    const [report] = await findUser('report@bulk.test');
+    const [chief] = await findUser('chief@bulk.test');
+    expect(report![ENTERPRISE].manager.value).toBe(chief!.id);
+  });
+
+  it('reports each operation on its own: successes with location and version, failures with a SCIM error', async () => {
+    const seeded = await bulk([user('keep'), user('drop')]);
+    const [keepId, dropId] = seeded.body.Operations.map((o: { location: string }) => o.location.split('/').at(-1));
+    const res = await bulk([
+      user('fresh'),
+      user('keep'),
+      { method: 'PATCH', path: `/Users/${keepId}`, data: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'displayName', value: 'Kept' }] } },
+      { method: 'PATCH', path: '/Users/00000000-0000-4000-8000-000000000000', data: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'x' }] } },
+      { method: 'DELETE', path: `/Users/${dropId}` },
+      { method: 'PUT', path: `/Users/${keepId}`, data: { schemas: [USER_SCHEMA], userName: 'keep@bulk.test', displayName: 'Replaced' } },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body.Operations.map((o: { method: string; status: string }) => `${o.method} ${o.status}`)).toEqual([
+      'POST 201', 'POST 409', 'PATCH 200', 'PATCH 404', 'DELETE 204', 'PUT 200',
+    ]);
+    const [, duplicate, patched, missing, deleted] = res.body.Operations;
+    expect(duplicate).toEqual({ method: 'POST', bulkId: 'keep', status: '409', response: expect.objectContaining({ schemas: [ERROR_SCHEMA], scimType: 'uniqueness', status: '409' }) });
+    expect(patched).toMatchObject({ location: expect.stringContaining(`/Users/${keepId}`), version: expect.stringMatching(/^W\//) });
+    expect(missing).toMatchObject({ location: expect.stringContaining('/Users/00000000-0000-4000-8000-000000000000'), response: { status: '404' } });
+    expect(deleted).toMatchObject({ location: expect.stringContaining(`/Users/${dropId}`) });
+    expect(deleted.response).toBeUndefined();
+    expect((await scim.request('GET', `/Users/${dropId}`)).status).toBe(404);
+    expect((await scim.request('GET', `/Users/${keepId}`)).body.displayName).toBe('Replaced');
+  });
+
+  it('honours version as If-Match: a stale version fails with 412 and changes nothing', async () => {
+    const created = (await bulk([user('versioned')])).body.Operations[0];
+    const path = new URL(created.location).pathname.replace(/^\/scim\/v2/, '');
+    const replace = (version: string, title: string) => ({
+      method: 'PATCH', path, version, data: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: title }] },
+    });
+    const res = await bulk([replace('W/"999"', 'stale'), replace(created.version, 'current')]);
+    expect(res.body.Operations.map((o: { status: string }) => o.status)).toEqual(['412', '200']);
+    expect((await scim.request('GET', path)).body.title).toBe('current');
+  });
+
+  it('stops after failOnErrors errors and leaves later operations undone', async () => {
+    await bulk([user('first')]);
+    const res = await bulk([user('first'), user('second'), user('first', { displayName: 'again' }), user('third')].map((op, i) => ({ ...op, bulkId: `op${i}` })), { failOnErrors: 1 });
+    expect(res.status).toBe(200);
+    expect(res.body.Operations).toEqual([expect.objectContaining({ bulkId: 'op0', status: '409' })]);
+    expect(await findUser('second@bulk.test')).toEqual([]);
+    expect(await findUser('third@bulk.test')).toEqual([]);
+  });
+
+  it('writes nothing of an operation that fails: a group with an unknown member is not created', async () => {
+    const before = await snapshot();
+    const res = await bulk([group('half', ['bulkId:real', '00000000-0000-4000-8000-00000000dead']), user('real')]);
+    expect(res.body.Operations.map((o: { bulkId: string; status: string }) => `${o.bulkId} ${o.status}`)).toEqual(['half 400', 'real 201']);
+    expect(await findGroup('half')).toEqual([]);
+    const after = await snapshot();
+    expect(after[0]).toEqual({ ...before[0], users: String(Number(before[0]!.users) + 1) });
+  });
+
+  it('writes nothing of a PATCH whose second operation fails', async () => {
+    const created = (await bulk([user('atomic')])).body.Operations[0];
+    const path = new URL(created.location).pathname.replace(/^\/scim\/v2/, '');
+    const res = await bulk([{
+      method: 'PATCH', path, data: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [
+        { op: 'replace', path: 'displayName', value: 'Changed' },
+        { op: 'replace', path: 'active', value: 'perhaps' },
+      ] },
+    }]);
+    expect(res.body.Operations[0]).toMatchObject({ status: '400', response: { scimType: 'invalidValue' } });
+    const stored = await scim.request('GET', path);
+    expect(stored.body.displayName).toBeUndefined();
+    expect(stored.headers.get('etag')).toBe(created.version);
+  });
+
+  it('fails circular references with 409 and creates neither side', async () => {
+    const res = await bulk([group('loop-a', ['bulkId:loop-b']), group('loop-b', ['bulkId:loop-a'])]);
+    expect(res.body.Operations.map((o: { status: string }) => o.status)).toEqual(['409', '409']);
+    expect(await findGroup('loop-a')).toEqual([]);
+    expect(await findGroup('loop-b')).toEqual([]);
+  });
+
+  it(`answers 413 naming maxOperations (${BULK_MAX_OPERATIONS}) when a request carries more, and runs none of them`, async () => {
+    const before = await snapshot();
+    const res = await bulk(Array.from({ length: BULK_MAX_OPERATIONS + 1 }, (_, i) => user(`many${i}`)));
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '413', detail: expect.stringContaining(`maxOperations is ${BULK_MAX_OPERATIONS}`) });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers 413 naming maxPayloadSize when the body is larger, and runs nothing', async () => {
+    const before = await snapshot();
+    const res = await bulk([user('big', { displayName: 'x'.repeat(MAX_PAYLOAD_BYTES) })]);
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '413', detail: expect.stringContaining(String(MAX_PAYLOAD_BYTES)) });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers 400 with a SCIM error for a request that is not a BulkRequest', async () => {
+    const res = await scim.request('POST', '/Bulk', { body: { Operations: [] } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ schemas: [ERROR_SCHEMA], scimType: 'invalidSyntax' });
+    expect((await scim.request('POST', '/Bulk', { raw: '{"schemas": [' })).status).toBe(400);
+  });
+
+  it('keeps tenants apart: bulk operations cannot touch another tenant\'s resources', async () => {
+    const other = await createTenant(app, 'bulk-other');
+    const theirs = (await other.request('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: 'theirs@bulk.test' } })).body.id;
+    const res = await bulk([
+      { method: 'DELETE', path: `/Users/${theirs}` },
+      group('poach', [theirs]),
+    ]);
+    expect(res.body.Operations.map((o: { status: string }) => o.status)).toEqual(['404', '400']);
+    expect((await other.request('GET', `/Users/${theirs}`)).status).toBe(200);
   });
 });
