@@ -192,16 +192,6 @@ async function readObjects<A>(db: Queryable, kind: ObjectKind, directoryId: stri
   return rows.map((r) => fromRow<A>(kind, r));
 }
 
-/** Objects by id, for a page of changes; unknown (hard-deleted) ids are simply absent. */
-async function getObjects<A>(db: Queryable, kind: ObjectKind, directoryId: string, ids: readonly string[]): Promise<DirectoryObject<A>[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.execute<Record<string, unknown>>(sql`
-    select ${selectColumns(kind)} from ${sql.raw(kind.table)}
-    where directory_id = ${directoryId} and id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
-    order by id`);
-  return rows.map((r) => fromRow<A>(kind, r));
-}
-
 export const upsertUsers = (w: DirectoryWrite, users: readonly UserRecord[]) => upsertObjects(w, USERS, users);
 export const upsertGroups = (w: DirectoryWrite, groups: readonly GroupRecord[]) => upsertObjects(w, GROUPS, groups);
 export const softDeleteUsers = (w: DirectoryWrite, ids: readonly string[]) => setDeleted(w, USERS, ids, true);
@@ -213,10 +203,6 @@ export const hardDeleteGroups = (w: DirectoryWrite, ids: readonly string[]) => h
 
 export const getUser = (db: Queryable, directoryId: string, id: string) => getObject<UserAttributes>(db, USERS, directoryId, id);
 export const getGroup = (db: Queryable, directoryId: string, id: string) => getObject<GroupAttributes>(db, GROUPS, directoryId, id);
-export const getUsers = (db: Queryable, directoryId: string, ids: readonly string[]): Promise<DirectoryUser[]> =>
-  getObjects(db, USERS, directoryId, ids);
-export const getGroups = (db: Queryable, directoryId: string, ids: readonly string[]): Promise<DirectoryGroup[]> =>
-  getObjects(db, GROUPS, directoryId, ids);
 export const readUsers = (db: Queryable, directoryId: string, afterId: string | null, limit: number): Promise<DirectoryUser[]> =>
   readObjects(db, USERS, directoryId, afterId, limit);
 export const readGroups = (db: Queryable, directoryId: string, afterId: string | null, limit: number): Promise<DirectoryGroup[]> =>
