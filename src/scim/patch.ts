@@ -31,10 +31,12 @@ import {
   attributeValue,
   canonicalResource,
   checkReplace,
+  distinct,
   elementValue,
   ignoredOnInput,
   isRowsAttribute,
   jsonEqual,
+  jsonKey,
   memberRefs,
   requireAttributes,
   setValueAt,
@@ -187,7 +189,8 @@ function applyAt(draft: Draft, op: PatchOpName, location: AttributeLocation, raw
   }
   if (op === 'replace') return setValueAt(resource, location, value);
   const kept = ((existing as ScimResource[] | undefined) ?? []).map((e) => ({ ...e }));
-  const added = ((value ?? []) as ScimResource[]).filter((v) => !kept.some((e) => jsonEqual(e, v)));
+  const present = new Set(kept.map(jsonKey));
+  const added = ((value ?? []) as ScimResource[]).filter((v) => !present.has(jsonKey(v)));
   const elements = [...kept, ...added];
   setValueAt(resource, location, settle(elements, added, name));
 }
@@ -309,7 +312,7 @@ function settle(elements: ScimResource[], touched: ScimResource[], name: string)
     if (chosen.length !== 1) throw invalidValue(`Attribute '${name}' may have at most one value with "primary": true`);
     for (const element of primaries) if (element !== chosen[0]) element.primary = false;
   }
-  const unique = elements.filter((e, i) => elements.findIndex((other) => jsonEqual(other, e)) === i);
+  const unique = distinct(elements);
   return unique.length > 0 ? unique : undefined;
 }
 

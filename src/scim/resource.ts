@@ -69,6 +69,26 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/** A text key for a JSON value that ignores object key order, for de-duplicating in one pass. */
+export function jsonKey(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(jsonKey).join(',')}]`;
+  if (isPlainObject(value)) {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${jsonKey(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Drops later duplicates (compared as JSON, key order ignored). */
+export function distinct<T>(values: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return values.filter((value) => {
+    const key = jsonKey(value);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -128,11 +148,9 @@ function singleValue(definition: AttributeDefinition, value: unknown, name: stri
 export function attributeValue(definition: AttributeDefinition, value: unknown, name: string): unknown {
   if (value === null || value === undefined) return undefined;
   if (!definition.multiValued) return singleValue(definition, value, name);
-  const elements: unknown[] = [];
-  for (const element of elementsFrom(value)) {
-    const canonical = singleValue(definition, element, name);
-    if (canonical !== undefined && !elements.some((e) => jsonEqual(e, canonical))) elements.push(canonical);
-  }
+  const elements = distinct(
+    elementsFrom(value).map((element) => singleValue(definition, element, name)).filter((e) => e !== undefined),
+  );
   if (elements.filter((e) => isPlainObject(e) && e.primary === true).length > 1) {
     throw invalidValue(`Attribute '${name}' may have at most one value with "primary": true`);
   }
@@ -226,12 +244,18 @@ export function requireAttributes(type: ResourceType, resource: ScimResource): v
 /** `members` values as rows: `value` is required, `type` is "User" or "Group" (any case). */
 export function memberRefs(definition: AttributeDefinition, value: unknown, name: string): MemberRef[] {
   const elements = (attributeValue(definition, value, name) ?? []) as ScimResource[];
-  return elements.map((element) => {
+  const seen = new Set<string>();
+  return elements.flatMap((element) => {
     if (typeof element.value !== 'string') throw invalidValue(`Every entry of '${name}' needs a value (the member's id)`);
-    if (element.type === undefined) return { value: element.value };
-    const type = MEMBER_TYPES.find((t) => t!.toLowerCase() === String(element.type).toLowerCase());
-    if (!type) throw invalidValue(`'${name}.type' must be "User" or "Group", got ${JSON.stringify(element.type)}`);
-    return { value: element.value, type };
+    const type = element.type === undefined
+      ? undefined
+      : MEMBER_TYPES.find((t) => t!.toLowerCase() === String(element.type).toLowerCase());
+    if (element.type !== undefined && !type) {
+      throw invalidValue(`'${name}.type' must be "User" or "Group", got ${JSON.stringify(element.type)}`);
+    }
+    if (seen.has(element.value)) return [];
+    seen.add(element.value);
+    return [type ? { value: element.value, type } : { value: element.value }];
   });
 }
 

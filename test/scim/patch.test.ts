@@ -229,6 +229,8 @@ describe('PATCH: forms', () => {
   });
 });
 
+const thousand = Array.from({ length: 1000 }, (_, i) => `member-${i}`);
+
 describe('PATCH: group members become member changes', () => {
   it.each<[string, unknown[], MemberChange[]]>([
     ['add', [{ op: 'add', path: 'members', value: [{ value: 'u1', type: 'User' }, { value: 'g2', type: 'group' }] }],
@@ -242,6 +244,8 @@ describe('PATCH: group members become member changes', () => {
       [{ kind: 'remove', values: ['a', 'b'] }]],
     ['legacy remove with an empty value array removes nobody', [{ op: 'Remove', path: 'members', value: [] }], []],
     ['remove all', [{ op: 'remove', path: 'members' }], [{ kind: 'removeAll' }]],
+    ['1,000 members in one add', [{ op: 'Add', path: 'members', value: thousand.map((value) => ({ $ref: null, value })) }],
+      [{ kind: 'add', members: thousand.map((value) => ({ value })) }]],
     ['replace all', [{ op: 'replace', path: 'members', value: [{ value: 'u9' }] }], [{ kind: 'replaceAll', members: [{ value: 'u9' }] }]],
     ['replace with an empty list', [{ op: 'replace', path: 'members', value: [] }], [{ kind: 'replaceAll', members: [] }]],
     ['path-less add with members and a rename', [{ op: 'add', value: { members: [{ value: 'u1' }], displayName: 'New' } }],

@@ -81,6 +81,8 @@ describe('parseResource: groups and members', () => {
       { resource: { schemas: [GROUP_CORE], displayName: 'G' }, members: [{ value: 'u1' }, { value: 'g2', type: 'Group' }] }],
     ['members with Entra\'s null $ref', group({ members: [{ $ref: null, value: 'u1' }] }), 'create',
       { resource: { schemas: [GROUP_CORE], displayName: 'G' }, members: [{ value: 'u1' }] }],
+    ['a member listed twice is one row', group({ members: [{ value: 'u1' }, { value: 'u1', type: 'User' }] }), 'create',
+      { resource: { schemas: [GROUP_CORE], displayName: 'G' }, members: [{ value: 'u1' }] }],
     ['a PUT without members keeps them (members undefined)', group({}), 'replace',
       { resource: { schemas: [GROUP_CORE], displayName: 'G' } }],
     ['a PUT with an empty members list clears them', group({ members: [] }), 'replace',
