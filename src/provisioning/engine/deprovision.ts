@@ -6,6 +6,7 @@ import type { LogEntryInput } from '../logs.js';
 import { ObjectTrail } from './log-entry.js';
 import { exportHashOf, updateOperations } from './mapping.js';
 import type { Escrow, Link, PendingDeletion } from './store.js';
+import { allObjects } from './settle.js';
 
 /**
  * The deprovision phase at a cycle's end (entra-provisioning.md §4): the disables and deletes
@@ -75,7 +76,7 @@ async function deletePage(ctx: SyncContext, cycleId: string, page: readonly Pend
     ctx.store.escrows('user', page.filter((d) => d.objectType === 'user').map((d) => d.sourceId), false),
     ctx.store.escrows('group', page.filter((d) => d.objectType === 'group').map((d) => d.sourceId), false),
   ]);
-  await Promise.all(page.map(async (d) => {
+  await allObjects(page.map(async (d) => {
     const trail = new ObjectTrail(ctx.job.id, cycleId, d.objectType, d.sourceId, d.sourceDisplayName);
     trail.targetId = d.targetId;
     const action = d.action === 'disable' ? 'Disable' : 'Delete';

@@ -5,6 +5,7 @@ import { escrowAfterFailure } from './escrow-policy.js';
 import type { LogEntryInput } from '../logs.js';
 import { ObjectTrail } from './log-entry.js';
 import type { Escrow } from './store.js';
+import { allObjects } from './settle.js';
 
 /**
  * Group memberships, after users and groups exist in the target (entra-provisioning.md §1):
@@ -26,7 +27,7 @@ export async function sendMemberChanges(ctx: SyncContext, cycle: Cycle | null, c
   const failed: Escrow[] = [];
   const succeeded: string[] = [];
   const entries: LogEntryInput[] = [];
-  await Promise.all(changes.map(async (change) => {
+  await allObjects(changes.map(async (change) => {
     if (change.add.length === 0 && change.remove.length === 0) return;
     const trail = new ObjectTrail(ctx.job.id, cycle?.id ?? null, 'group', change.groupSourceId, change.groupName);
     trail.targetId = change.groupTargetId;

@@ -14,6 +14,7 @@ import {
 } from './mapping.js';
 import type { SourceRecord } from './source-objects.js';
 import type { Escrow, Link, PendingDeletion } from './store.js';
+import { allObjects } from './settle.js';
 
 /**
  * The sync step for a page of users or groups (entra-provisioning.md §1): import → scoping →
@@ -59,7 +60,7 @@ export async function syncObjects(ctx: SyncContext, cycle: Cycle | null, records
   const ids = records.map((r) => r.id);
   const [links, escrows] = await Promise.all([ctx.store.links(type, ids), ctx.store.escrows(type, ids, false)]);
 
-  const planned = await Promise.all(records.map(async (record): Promise<Planned | Unplanned> => {
+  const planned = await allObjects(records.map(async (record): Promise<Planned | Unplanned> => {
     const link = links.get(record.id);
     const trail = new ObjectTrail(ctx.job.id, cycle?.id ?? null, record.type, record.id, record.displayName ?? (link?.exported.displayName as string | undefined) ?? null);
     trail.targetId = link?.targetId ?? null;
@@ -183,7 +184,7 @@ async function execute(ctx: SyncContext, planned: ReadonlyArray<Planned | Unplan
     ? planned.filter((p): p is Planned => 'decision' in p && (p.decision.action === 'create' || (p.decision.action === 'update' && !p.decision.adopt)))
     : [];
   const bulkOutcomes = bulkable.length > 1 ? await executeBulk(ctx, bulkable) : new Map<Planned, Outcome>();
-  return Promise.all(planned.map(async (p) => {
+  return allObjects(planned.map(async (p) => {
     if (!('decision' in p)) return failedPlan(p);
     const fromBulk = bulkOutcomes.get(p);
     if (fromBulk) return fromBulk;
@@ -319,7 +320,7 @@ async function executeBulk(ctx: SyncContext, planned: readonly Planned[]): Promi
   const recordedOf = (operation: BulkOperation): RecordedRequest[] =>
     (result.recorded.length > 0 ? [{ method: operation.method, path: operation.path, body: operation.data }] : []);
   const outcomes = new Map<Planned, Outcome>();
-  await Promise.all(planned.map(async (p, index) => {
+  await allObjects(planned.map(async (p, index) => {
     const outcome = result.outcomes[index]!;
     const isCreate = p.decision.action === 'create';
     if (outcome.error) {

@@ -7,6 +7,7 @@ import { ObjectTrail } from './log-entry.js';
 import { exportHashOf, mapSource, scopeOf, updateOperations } from './mapping.js';
 import type { SourceRecord } from './source-objects.js';
 import type { Escrow, Link } from './store.js';
+import { allObjects } from './settle.js';
 
 /**
  * Reference resolution (manager), once every user of the cycle exists in the target: the
@@ -32,7 +33,7 @@ export async function resolveReferences(ctx: SyncContext, cycle: Cycle | null, r
   const failed: Escrow[] = [];
   const resolved: string[] = [];
   const entries: LogEntryInput[] = [];
-  await Promise.all(wanted.map(async ({ record, references }) => {
+  await allObjects(wanted.map(async ({ record, references }) => {
     const link = links.get(record.id);
     if (!link || link.state !== 'provisioned') return;
     const trail = new ObjectTrail(ctx.job.id, cycle?.id ?? null, 'user', record.id, record.displayName);
