@@ -111,6 +111,24 @@ describe.each<ScimDialect>(['legacy', 'aadOptscim062020'])('the %s dialect again
   });
 });
 
+describe('bulk against the scimflow target', () => {
+  it('sees Bulk advertised and gets one outcome per operation', async () => {
+    const client = clientFor('aadOptscim062020');
+    expect(await client.supportsBulk()).toBe(true);
+    const [existing] = await createUsers(client, 'bulk-existing-', 1);
+    const { outcomes } = await client.bulk([
+      { method: 'POST', path: '/Users', bulkId: 'new', data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'bulk-new@contoso.example' } },
+      { method: 'POST', path: '/Users', bulkId: 'dup', data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'bulk-existing-0@contoso.example' } },
+      { method: 'PATCH', path: `/Users/${existing}`, data: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Lead' }] } },
+      { method: 'DELETE', path: '/Users/00000000-0000-4000-8000-000000000000' },
+    ]);
+    expect(outcomes.map((o) => o.error?.name ?? o.status)).toEqual([201, 'ObjectConflict', 200, 'ObjectNotFound']);
+    expect(await client.getUser(outcomes[0]!.id!)).toMatchObject({ userName: 'bulk-new@contoso.example' });
+    expect(await client.getUser(existing!)).toMatchObject({ title: 'Lead' });
+    await client.close();
+  });
+});
+
 describe('a flaky path to the scimflow target', () => {
   let proxy: FaultyScim;
   beforeAll(async () => {
