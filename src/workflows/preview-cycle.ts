@@ -1,4 +1,4 @@
-import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { FinishedCycle, JobActivities } from '../activities/index.js';
 import type { Cycle } from '../provisioning/engine/context.js';
 
@@ -29,5 +29,7 @@ export async function previewCycle(input: { jobId: string }): Promise<FinishedCy
   cycle = begun.cycle;
   let cursor = begun.cursor as typeof begun.cursor | null;
   while (cursor) cursor = (await activities.syncPages({ jobId: input.jobId, cycle, cursor })).cursor;
-  return activities.finishCycle({ jobId: input.jobId, cycle });
+  const finished = await activities.finishCycle({ jobId: input.jobId, cycle });
+  await condition(allHandlersFinished);
+  return finished;
 }
