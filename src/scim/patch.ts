@@ -85,7 +85,9 @@ interface Draft {
 export function applyPatch(type: ResourceType, current: ScimResource, body: unknown): PatchResult {
   const operations = readPatchRequest(body);
   const before = canonicalResource(type, current);
-  const draft: Draft = { type, resource: structuredClone(before), memberChanges: [] };
+  // canonicalResource builds new top-level and extension objects; below them, operations
+  // copy what they change, so `current` is never touched and no deep clone is needed.
+  const draft: Draft = { type, resource: canonicalResource(type, before), memberChanges: [] };
   operations.forEach((operation, index) => {
     try {
       applyOperation(draft, operation);
