@@ -183,6 +183,29 @@ describe('change feed: reading', () => {
     expect(plan.map((r) => Object.values(r)[0]).join('\n')).toContain('directory_changes_feed_idx');
   });
 
+  it('a reader polling during concurrent writes collects every change exactly once', async () => {
+    const dir = await newDirectory();
+    let writing = true;
+    const writers = Array.from({ length: 6 }, async () => {
+      for (let i = 0; i < 60; i++) await writeDirectory(t.db, dir, (w) => upsertUsers(w, [user()]));
+    });
+    const collected: string[] = [];
+    let watermark = '0';
+    const poll = async () => {
+      const page = await changesSince(t.db, dir, watermark, 1000);
+      collected.push(...page.map((c) => c.seq));
+      watermark = page.at(-1)?.seq ?? watermark;
+    };
+    const reader = (async () => { while (writing) await poll(); })();
+    await Promise.all(writers);
+    writing = false;
+    await reader;
+    await poll();
+    const all = await t.sql`select c.seq::text as seq from directory_changes c where c.directory_id = ${dir} order by c.seq`;
+    expect(all).toHaveLength(360);
+    expect(collected).toEqual(all.map((r) => r.seq));
+  });
+
   it('a reader never sees a later change before an earlier one commits: writers of a directory are serialised', async () => {
     const dir = await newDirectory();
     const first = user();
