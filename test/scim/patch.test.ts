@@ -344,6 +344,37 @@ describe('PATCH: errors', () => {
   });
 });
 
+describe('PATCH: immutable attributes (RFC 7643 §2.2)', () => {
+  const BADGE: ResourceType = {
+    ...USER,
+    extensions: [],
+    schema: {
+      ...USER.schema,
+      attributes: [
+        ...USER.schema.attributes,
+        { ...USER.schema.attributes.find((a) => a.name === 'title')!, name: 'badge', mutability: 'immutable' },
+      ],
+    },
+  };
+  const fresh = { schemas: [CORE], userName: 'u@x' };
+
+  it('may be set when it has no value', () => {
+    expect(run(BADGE, fresh, { op: 'add', path: 'badge', value: 'B1' }).resource.badge).toBe('B1');
+  });
+
+  it('may be "changed" to the value it has', () => {
+    expect(run(BADGE, { ...fresh, badge: 'B1' }, { op: 'replace', path: 'badge', value: 'B1' }).changed).toBe(false);
+  });
+
+  it.each([
+    [{ op: 'replace', path: 'badge', value: 'B2' }],
+    [{ op: 'remove', path: 'badge' }],
+    [{ op: 'replace', value: { badge: 'B2' } }],
+  ])('may not change once set: %j → 400 mutability', (operation) => {
+    expect(() => run(BADGE, { ...fresh, badge: 'B1' }, operation)).toThrow(expect.objectContaining({ status: 400, scimType: 'mutability' }));
+  });
+});
+
 describe('PATCH: atomic and pure', () => {
   it('a failing later operation leaves the stored resource as it was', () => {
     const stored = structuredClone(alice);
