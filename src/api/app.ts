@@ -5,6 +5,8 @@ import { requireAdmin } from './admin-auth.js';
 import { Problem, notFound } from './problem.js';
 import { tenantsRouter } from './tenants.js';
 import { directoriesRouter } from './directories.js';
+import { jobsRouter } from './jobs.js';
+import type { JobService } from '../jobs/service.js';
 import { scimRouter } from './scim/router.js';
 
 export interface AppDeps {
@@ -12,6 +14,8 @@ export interface AppDeps {
   adminToken: string;
   publicUrl: string | undefined;
   logger: Logger;
+  /** job control needs Temporal: absent, /api/jobs is not served */
+  jobs?: JobService;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -34,6 +38,7 @@ function adminApi(deps: AppDeps): express.Router {
   api.use(express.json({ limit: '10mb' }));
   api.use(tenantsRouter(deps.db, deps.publicUrl));
   api.use(directoriesRouter(deps.db));
+  if (deps.jobs) api.use(jobsRouter(deps.jobs));
   api.use((req) => {
     throw notFound(`no route for ${req.method} ${req.baseUrl}${req.path}`);
   });
