@@ -113,6 +113,17 @@ describe('import: JSON body', () => {
     expect(await count('directory_users', dir)).toBe(0);
   });
 
+  it('a JSON body beyond the admin API body limit is refused with 413; the same records go through as NDJSON', async () => {
+    const dir = await newDirectory();
+    const users = Array.from({ length: 40_000 }, (_, i) => ({ id: randomUUID(), userPrincipalName: `user${i}@contoso.com`, displayName: `User ${i} ${'x'.repeat(200)}` }));
+    const tooBig = await app.admin('POST', `/api/directories/${dir}/import`, { users });
+    expect(tooBig.status).toBe(413);
+    expect(await tooBig.json()).toMatchObject({ status: 413, title: 'Payload Too Large' });
+    expect(await count('directory_users', dir)).toBe(0);
+    const streamed = await postNdjson(dir, ndjson(users.map((u) => ({ '@type': 'user', ...u }))));
+    expect(await streamed.json()).toMatchObject({ counts: { users: 40_000 }, rejected: 0 });
+  });
+
   it('answers 404 for an unknown directory and 415 for a body that is neither JSON nor NDJSON', async () => {
     const missing = await app.admin('POST', `/api/directories/${randomUUID()}/import`, { users: [] });
     expect(missing.status).toBe(404);
