@@ -190,7 +190,7 @@ function applyAt(draft: Draft, op: PatchOpName, location: AttributeLocation, raw
     return setValueAt(resource, location, merge ? { ...existing, ...(value as ScimResource) } : value);
   }
   if (op === 'replace') return setValueAt(resource, location, value);
-  const kept = ((existing as ScimResource[] | undefined) ?? []).map((e) => ({ ...e }));
+  const kept = ((existing as ScimResource[] | undefined) ?? []).map((e) => (isPlainObject(e) ? { ...e } : e));
   const present = new Set(kept.map(jsonKey));
   const added = ((value ?? []) as ScimResource[]).filter((v) => !present.has(jsonKey(v)));
   const elements = [...kept, ...added];
