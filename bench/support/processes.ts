@@ -9,6 +9,8 @@ export interface ServerProcess {
   pid: number;
   /** resident set size now, in MB (VmRSS of /proc/<pid>/status) */
   rssMb(): number;
+  /** CPU time used so far, user + system, in ms (/proc/<pid>/stat) */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startServerProcess(options: {
     url,
     pid,
     rssMb: () => readRssMb(pid),
+    cpuMs: () => readCpuMs(pid),
     stop: () => stopChild(child),
   };
 }
@@ -58,6 +61,18 @@ function readRssMb(pid: number): number {
   return kb ? Number(kb) / 1024 : Number.NaN;
 }
 
+// Linux reports process times in clock ticks, USER_HZ, which is 100 on every common build.
+const TICKS_PER_SECOND = 100;
+
+function readCpuMs(pid: number): number {
+  // the command name (field 2) may contain spaces; the fields after it are fixed
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -67,15 +82,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Samples a process's RSS while `work` runs; returns the work's result and the peak seen. */
-export async function withPeakRss<T>(server: ServerProcess, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+/** Runs `work` while watching a process: its peak RSS and the CPU time it spent meanwhile. */
+export async function observe<T>(server: ServerProcess, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number; cpuMs: number }> {
   let peak = server.rssMb();
+  const cpuBefore = server.cpuMs();
   const timer = setInterval(() => {
     peak = Math.max(peak, server.rssMb());
   }, 250);
   try {
     const result = await work();
-    return { result, peakRssMb: Math.max(peak, server.rssMb()) };
+    return { result, peakRssMb: Math.max(peak, server.rssMb()), cpuMs: server.cpuMs() - cpuBefore };
   } finally {
     clearInterval(timer);
   }
