@@ -84,9 +84,8 @@ function lastById<T extends { id: string }>(records: readonly T[]): T[] {
 async function upsertObjects(w: DirectoryWrite, kind: ObjectKind, records: readonly ObjectRecord<object>[]): Promise<string[]> {
   if (records.length === 0) return [];
   const rows = lastById(records).map((r) => toRow(kind, r));
-  const columns = kind.columns.map((c) => c.column);
-  const all = [...columns, 'extra'];
-  const rows_ = await w.tx.execute<{ id: string }>(sql`
+  const all = [...kind.columns.map((c) => c.column), 'extra'];
+  const written = await w.tx.execute<{ id: string }>(sql`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         as r(id uuid, ${list(kind.columns.map((c) => `${c.column} ${c.type}`))}, extra jsonb)
@@ -102,7 +101,7 @@ async function upsertObjects(w: DirectoryWrite, kind: ObjectKind, records: reado
       select ${w.directoryId}::uuid, ${kind.type}::text, id, 'upsert' from written
     )
     select id from written`);
-  return rows_.map((r) => r.id);
+  return written.map((r) => r.id);
 }
 
 /**
