@@ -6,6 +6,10 @@ import { connect } from '../db/client.js';
 import { startServer } from '../api/server.js';
 import { startDevStack } from '../dev/stack.js';
 import { adminCommands } from './admin.js';
+import { buildWorkflowBundle, runWorker } from './worker.js';
+import { connectJobService } from '../jobs/runtime.js';
+import { DEFAULT_TASK_QUEUE } from '../jobs/temporal.js';
+import { deriveSecretsKey } from '../provisioning/secrets.js';
 import { AdminClientError } from './admin-client.js';
 
 const program = new Command('scimflow')
@@ -26,21 +30,38 @@ program.command('api')
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
     const handle = connect(required(config.databaseUrl, 'DATABASE_URL'));
+    // job control talks to Temporal and encrypts target tokens; without both, /api/jobs is not served
+    const jobs = config.temporalAddress && config.secretsKey
+      ? await connectJobService({
+        database: handle,
+        temporal: { address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: DEFAULT_TASK_QUEUE },
+        secretsKey: deriveSecretsKey(config.secretsKey),
+      })
+      : undefined;
+    if (!jobs) logger.warn('TEMPORAL_ADDRESS or SECRETS_KEY unset: /api/jobs is not served');
     const server = await startServer(
-      { db: handle.db, adminToken: required(config.adminToken, 'ADMIN_TOKEN'), publicUrl: config.publicUrl, logger },
+      { db: handle.db, adminToken: required(config.adminToken, 'ADMIN_TOKEN'), publicUrl: config.publicUrl, logger, jobs: jobs?.service },
       config.port,
     );
     logger.info({ url: server.url }, 'scimflow api listening');
     onShutdown(async () => {
       await server.close();
+      await jobs?.close();
       await handle.close();
     });
   });
 
 program.command('worker')
-  .description('run the Temporal worker for provisioning jobs')
-  .action(() => {
-    throw new ConfigError('the provisioning worker is not part of this build yet');
+  .description('run the Temporal worker for provisioning jobs (DATABASE_URL, TEMPORAL_ADDRESS, SECRETS_KEY)')
+  .action(async () => {
+    const worker = await runWorker(loadConfig());
+    onShutdown(() => worker.stop());
+  });
+
+program.command('build-workflows')
+  .description('bundle the workflow code ahead of time for `scimflow worker` (npm run build)')
+  .action(async () => {
+    console.log(`workflow bundle written to ${await buildWorkflowBundle()}`);
   });
 
 program.command('dev')

@@ -9,6 +9,11 @@ import { startServer } from '../api/server.js';
 import { generateToken } from '../target/tokens.js';
 import { createTenant, findTenantByName, issueToken, tenantForToken } from '../target/tenants.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { startDevTemporal } from './temporal.js';
+import { startJobRuntime } from '../jobs/runtime.js';
+import { DEFAULT_TASK_QUEUE } from '../jobs/temporal.js';
+import { deriveSecretsKey } from '../provisioning/secrets.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 export interface DevStack {
   apiUrl: string;
@@ -53,8 +58,24 @@ export async function startDevStack(config: Config): Promise<DevStack> {
   const handle = connect(databaseUrl);
 
   const adminToken = config.adminToken ?? await persistedSecret(path.join(dataDir, 'admin-token'), generateToken);
+  const secretsKey = config.secretsKey ?? await persistedSecret(path.join(dataDir, 'secrets-key'), generateToken);
   const scimToken = await defaultTenantToken(handle.db, dataDir);
-  const server = await startServer({ db: handle.db, adminToken, publicUrl: config.publicUrl, logger }, config.port);
+
+  // the dev server keeps its SQLite database in DATA_DIR, so a restarted stack carries on its jobs
+  const devTemporal = config.temporalAddress ? undefined : await startDevTemporal({
+    dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
+    port: config.temporalDevPort,
+    uiPort: config.temporalUiPort,
+    namespace: config.temporalNamespace,
+    searchAttributes: SEARCH_ATTRIBUTES,
+  });
+  const jobs = await startJobRuntime({
+    database: handle,
+    temporal: { address: config.temporalAddress ?? devTemporal!.address, namespace: config.temporalNamespace, taskQueue: DEFAULT_TASK_QUEUE },
+    secretsKey: deriveSecretsKey(secretsKey),
+    logger,
+  });
+  const server = await startServer({ db: handle.db, adminToken, publicUrl: config.publicUrl, logger, jobs: jobs.service }, config.port);
   const origin = config.publicUrl ?? `http://localhost:${config.port}`;
 
   console.log([
@@ -64,6 +85,8 @@ export async function startDevStack(config: Config): Promise<DevStack> {
     `  SCIM tenant URL: ${origin}/scim/v2  (tenant "${DEFAULT_TENANT}")`,
     `  SCIM token:      ${scimToken}`,
     `  Database:        ${embedded ? `embedded PostgreSQL in ${path.join(dataDir, 'postgres')}` : 'DATABASE_URL'}`,
+    `  Temporal:        ${devTemporal ? `dev server at ${devTemporal.address}, data in ${path.join(dataDir, 'temporal')}` : `TEMPORAL_ADDRESS (${config.temporalAddress})`}`,
+    ...(devTemporal?.uiUrl ? [`  Temporal Web UI: ${devTemporal.uiUrl}/namespaces/${config.temporalNamespace}/workflows`] : []),
     '',
   ].join('\n'));
 
@@ -72,6 +95,8 @@ export async function startDevStack(config: Config): Promise<DevStack> {
     adminToken,
     async stop() {
       await server.close();
+      await jobs.stop();
+      await devTemporal?.stop();
       await handle.close();
       await embedded?.stop();
     },
