@@ -41,19 +41,19 @@ describe('readPatchRequest: the envelope in both dialects', () => {
     expect(readPatchRequest(body)).toEqual(expected);
   });
 
-  it.each<[string, unknown, ScimType]>([
-    ['not an object', 'x', 'invalidSyntax'],
-    ['null', null, 'invalidSyntax'],
-    ['no schemas', { Operations: [{ op: 'add', value: {} }] }, 'invalidSyntax'],
-    ['schemas a string', { schemas: PATCH_OP_SCHEMA, Operations: [{ op: 'add', value: {} }] }, 'invalidSyntax'],
-    ['another schema besides PatchOp', { schemas: [PATCH_OP_SCHEMA, 'urn:x'], Operations: [{ op: 'add', value: {} }] }, 'invalidSyntax'],
-    ['no Operations', { schemas: [PATCH_OP_SCHEMA] }, 'invalidSyntax'],
-    ['empty Operations', { schemas: [PATCH_OP_SCHEMA], Operations: [] }, 'invalidSyntax'],
-    ['an operation that is not an object', { schemas: [PATCH_OP_SCHEMA], Operations: ['add'] }, 'invalidSyntax'],
-    ['an op that is not add, replace or remove', { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'move', path: 'a' }] }, 'invalidSyntax'],
-    ['an op missing', { schemas: [PATCH_OP_SCHEMA], Operations: [{ path: 'a' }] }, 'invalidSyntax'],
-    ['a path that is not text', { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'remove', path: ['a'] }] }, 'invalidPath'],
-  ])('%s → 400 %s', (_, body, scimType) => {
+  it.each<[string, ScimType, unknown]>([
+    ['not an object', 'invalidSyntax', 'x'],
+    ['null', 'invalidSyntax', null],
+    ['no schemas', 'invalidSyntax', { Operations: [{ op: 'add', value: {} }] }],
+    ['schemas a string', 'invalidSyntax', { schemas: PATCH_OP_SCHEMA, Operations: [{ op: 'add', value: {} }] }],
+    ['another schema besides PatchOp', 'invalidSyntax', { schemas: [PATCH_OP_SCHEMA, 'urn:x'], Operations: [{ op: 'add', value: {} }] }],
+    ['no Operations', 'invalidSyntax', { schemas: [PATCH_OP_SCHEMA] }],
+    ['empty Operations', 'invalidSyntax', { schemas: [PATCH_OP_SCHEMA], Operations: [] }],
+    ['an operation that is not an object', 'invalidSyntax', { schemas: [PATCH_OP_SCHEMA], Operations: ['add'] }],
+    ['an op that is not add, replace or remove', 'invalidSyntax', { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'move', path: 'a' }] }],
+    ['an op missing', 'invalidSyntax', { schemas: [PATCH_OP_SCHEMA], Operations: [{ path: 'a' }] }],
+    ['a path that is not text', 'invalidPath', { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'remove', path: ['a'] }] }],
+  ])('%s → 400 %s', (_, scimType, body) => {
     expect(() => readPatchRequest(body)).toThrow(expect.objectContaining({ status: 400, scimType }));
   });
 });

@@ -93,26 +93,26 @@ describe('parseResource: groups and members', () => {
 });
 
 describe('parseResource: errors', () => {
-  it.each<[string, ResourceType, unknown, ScimType, RegExp]>([
-    ['body not an object', USER, [], 'invalidSyntax', /JSON object/],
-    ['schemas missing', USER, { userName: 'u@x' }, 'invalidSyntax', /schemas must list/],
-    ['schemas without the core schema', USER, { schemas: [ENT], userName: 'u@x' }, 'invalidSyntax', /schemas must list/],
-    ['the Group schema for a User', USER, { schemas: [GROUP_CORE], userName: 'u@x' }, 'invalidSyntax', /schemas must list/],
-    ['userName missing', USER, { schemas: [CORE], displayName: 'x' }, 'invalidValue', /'userName' is required/],
-    ['userName empty', USER, user({ userName: '' }), 'invalidValue', /'userName' is required/],
-    ['group displayName missing', GROUP, { schemas: [GROUP_CORE] }, 'invalidValue', /'displayName' is required/],
-    ['a string attribute given a number', USER, user({ title: 5 }), 'invalidValue', /'title' must be a string/],
-    ['a boolean given other text', USER, user({ active: 'yes' }), 'invalidValue', /'active' must be a boolean/],
-    ['a boolean given a number', USER, user({ active: 1 }), 'invalidValue', /'active' must be a boolean/],
-    ['a complex attribute given text', USER, user({ name: 'Alice' }), 'invalidValue', /'name' must be a complex value/],
-    ['a sub-attribute of the wrong type', USER, user({ emails: [{ value: 'a@x', primary: 'often' }] }), 'invalidValue', /'emails.primary' must be a boolean/],
-    ['an extension attribute of the wrong type', USER, user({ [ENT]: { department: ['x'] } }), 'invalidValue', /'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department'/],
-    ['an extension that is not an object', USER, user({ [ENT]: 'x' }), 'invalidValue', /an object of extension attributes/],
-    ['two primary values', USER, user({ emails: [{ value: 'a', primary: true }, { value: 'b', primary: 'True' }] }), 'invalidValue', /at most one value with "primary": true/],
-    ['binary that is not base64', USER, user({ x509Certificates: [{ value: 'not base64!' }] }), 'invalidValue', /base64/],
-    ['a member without a value', GROUP, group({ members: [{ type: 'User' }] }), 'invalidValue', /needs a value/],
-    ['a member of another type', GROUP, group({ members: [{ value: 'x', type: 'Printer' }] }), 'invalidValue', /"User" or "Group"/],
-  ])('%s → 400 %s', (_, type, body, scimType, detail) => {
+  it.each<[string, ScimType, ResourceType, unknown, RegExp]>([
+    ['body not an object', 'invalidSyntax', USER, [], /JSON object/],
+    ['schemas missing', 'invalidSyntax', USER, { userName: 'u@x' }, /schemas must list/],
+    ['schemas without the core schema', 'invalidSyntax', USER, { schemas: [ENT], userName: 'u@x' }, /schemas must list/],
+    ['the Group schema for a User', 'invalidSyntax', USER, { schemas: [GROUP_CORE], userName: 'u@x' }, /schemas must list/],
+    ['userName missing', 'invalidValue', USER, { schemas: [CORE], displayName: 'x' }, /'userName' is required/],
+    ['userName empty', 'invalidValue', USER, user({ userName: '' }), /'userName' is required/],
+    ['group displayName missing', 'invalidValue', GROUP, { schemas: [GROUP_CORE] }, /'displayName' is required/],
+    ['a string attribute given a number', 'invalidValue', USER, user({ title: 5 }), /'title' must be a string/],
+    ['a boolean given other text', 'invalidValue', USER, user({ active: 'yes' }), /'active' must be a boolean/],
+    ['a boolean given a number', 'invalidValue', USER, user({ active: 1 }), /'active' must be a boolean/],
+    ['a complex attribute given text', 'invalidValue', USER, user({ name: 'Alice' }), /'name' must be a complex value/],
+    ['a sub-attribute of the wrong type', 'invalidValue', USER, user({ emails: [{ value: 'a@x', primary: 'often' }] }), /'emails.primary' must be a boolean/],
+    ['an extension attribute of the wrong type', 'invalidValue', USER, user({ [ENT]: { department: ['x'] } }), /'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department'/],
+    ['an extension that is not an object', 'invalidValue', USER, user({ [ENT]: 'x' }), /an object of extension attributes/],
+    ['two primary values', 'invalidValue', USER, user({ emails: [{ value: 'a', primary: true }, { value: 'b', primary: 'True' }] }), /at most one value with "primary": true/],
+    ['binary that is not base64', 'invalidValue', USER, user({ x509Certificates: [{ value: 'not base64!' }] }), /base64/],
+    ['a member without a value', 'invalidValue', GROUP, group({ members: [{ type: 'User' }] }), /needs a value/],
+    ['a member of another type', 'invalidValue', GROUP, group({ members: [{ value: 'x', type: 'Printer' }] }), /"User" or "Group"/],
+  ])('%s → 400 %s', (_, scimType, type, body, detail) => {
     expect(() => parseResource(type, body, 'create')).toThrow(expect.objectContaining({ status: 400, scimType, detail: expect.stringMatching(detail) }));
   });
 });
