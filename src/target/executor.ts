@@ -1,4 +1,24 @@
-import type { Database } from '../db/client.js';
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { Database, Sql } from '../db/client.js';
 
-/** The database or an open transaction: repositories run their statements on either. */
-export type Executor = Pick<Database, 'execute'>;
+/**
+ * Statements of the SCIM hot paths, built with drizzle's `sql` and sent by postgres.js as
+ * prepared statements. drizzle's own `execute` sends unnamed statements, which postgres.js
+ * runs as describe-then-execute: two round trips per statement instead of one.
+ */
+
+/** The connection pool or an open transaction. */
+export type Executor = Pick<Sql, 'unsafe'>;
+
+const dialect = new PgDialect();
+
+export async function query<T extends object>(executor: Executor, statement: SQL): Promise<T[]> {
+  const { sql, params } = dialect.sqlToQuery(statement);
+  return await executor.unsafe(sql, params as never[], { prepare: true }) as unknown as T[];
+}
+
+/** The postgres.js client under a drizzle database (drizzle keeps it as `$client`). */
+export function clientOf(db: Database): Sql {
+  return (db as Database & { $client: Sql }).$client;
+}

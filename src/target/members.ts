@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { invalidValue } from '../scim/errors.js';
 import type { MemberChange } from '../scim/patch.js';
 import type { MemberRef } from '../scim/resource.js';
-import type { Executor } from './executor.js';
+import { query, type Executor } from './executor.js';
 
 /**
  * Group memberships as rows. Every statement here is set-based and touches only the members
@@ -28,7 +28,7 @@ export async function addMembers(tx: Executor, tenantId: string, groupId: string
   const ids = memberIds(values);
   if (ids.length === 0) return 0;
   if (ids.includes(groupId)) throw invalidValue('a group cannot be a member of itself');
-  const [row] = await tx.execute<{ found: string[] | null; inserted: number }>(sql`
+  const [row] = await query<{ found: string[] | null; inserted: number }>(tx, sql`
     with wanted as (select unnest(${sql.param(ids)}::uuid[]) as id),
     found as (
       select u.id, 'User' as member_type from scim_users u join wanted w on w.id = u.id where u.tenant_id = ${tenantId}
@@ -53,20 +53,20 @@ export async function removeMembers(tx: Executor, groupId: string, values: reado
   // an id that is not a uuid cannot be a member: nothing to remove
   const ids = [...new Set(values.filter((v) => UUID.test(v)).map((v) => v.toLowerCase()))];
   if (ids.length === 0) return 0;
-  const rows = await tx.execute(sql`
+  const rows = await query(tx, sql`
     delete from scim_group_members where group_id = ${groupId} and member_id = any(${sql.param(ids)}::uuid[]) returning 1`);
   return rows.length;
 }
 
 export async function removeAllMembers(tx: Executor, groupId: string): Promise<number> {
-  const rows = await tx.execute(sql`delete from scim_group_members where group_id = ${groupId} returning 1`);
+  const rows = await query(tx, sql`delete from scim_group_members where group_id = ${groupId} returning 1`);
   return rows.length;
 }
 
 /** Keeps only the named members (PUT, replace of `members`); returns how many left. */
 async function removeMembersExcept(tx: Executor, groupId: string, values: readonly string[]): Promise<number> {
   const keep = memberIds(values);
-  const rows = await tx.execute(sql`
+  const rows = await query(tx, sql`
     delete from scim_group_members where group_id = ${groupId} and member_id <> all(${sql.param(keep)}::uuid[]) returning 1`);
   return rows.length;
 }

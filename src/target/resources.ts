@@ -1,5 +1,5 @@
 import { getTableName, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import type { Database, Sql } from '../db/client.js';
 import { invalidValue, notFound, preconditionFailed, ScimError } from '../scim/errors.js';
 import { parseAttrPath, parseFilter } from '../scim/filter.js';
 import { applyPatch } from '../scim/patch.js';
@@ -7,6 +7,7 @@ import { checkReplace, jsonEqual, parseResource, type ScimResource } from '../sc
 import type { ResourceType } from '../scim/schemas.js';
 import { filterToSql, sortExpression } from './filter-sql.js';
 import { groupStore } from './groups.js';
+import { clientOf, query, type Executor } from './executor.js';
 import { applyMemberChanges } from './members.js';
 import { deleteRow, insertRow, lockRow, rowFields, selectRow, toStoredRow, updateRow, type RawRow, type Store, type StoredRow } from './store.js';
 import { userStore } from './users.js';
@@ -82,13 +83,17 @@ export function etagMatches(header: string, version: number): boolean {
 }
 
 export class ResourceService {
-  constructor(private readonly db: Database) {}
+  private readonly sql: Sql;
+
+  constructor(db: Database) {
+    this.sql = clientOf(db);
+  }
 
   async create(scope: TenantScope, typeName: ResourceTypeName, body: unknown, options: ReadOptions = {}): Promise<ResourceOutcome> {
     const store = stores[typeName];
     const { resource, members } = parseResource(store.type, body, 'create');
-    if (!members?.length) return this.render(scope, store, await insertRow(this.db, store, scope.tenantId, resource));
-    return this.db.transaction(async (tx) => {
+    if (!members?.length) return this.render(scope, store, await insertRow(this.sql, store, scope.tenantId, resource));
+    return this.sql.begin(async (tx) => {
       const row = await insertRow(tx, store, scope.tenantId, resource);
       await applyMemberChanges(tx, scope.tenantId, row.id, [{ kind: 'add', members }]);
       return this.render(scope, store, (await selectRow(tx, store, scope.tenantId, row.id, options.withMembers ?? true))!);
@@ -97,7 +102,7 @@ export class ResourceService {
 
   async get(scope: TenantScope, typeName: ResourceTypeName, id: string, options: ReadOptions = {}): Promise<ResourceOutcome> {
     const store = stores[typeName];
-    const row = UUID.test(id) ? await selectRow(this.db, store, scope.tenantId, id, options.withMembers ?? true) : undefined;
+    const row = UUID.test(id) ? await selectRow(this.sql, store, scope.tenantId, id, options.withMembers ?? true) : undefined;
     if (!row) throw missing(store, id);
     return this.render(scope, store, row);
   }
@@ -125,7 +130,7 @@ export class ResourceService {
   async delete(scope: TenantScope, typeName: ResourceTypeName, id: string, options: WriteOptions = {}): Promise<void> {
     const store = stores[typeName];
     if (!UUID.test(id)) throw missing(store, id);
-    const deleted = await this.db.transaction(async (tx) => {
+    const deleted = await this.sql.begin(async (tx) => {
       if (options.ifMatch !== undefined) await this.lockMatching(tx, store, scope, id, options.ifMatch);
       return deleteRow(tx, store, scope.tenantId, id);
     });
@@ -168,12 +173,11 @@ export class ResourceService {
   /** One transaction: lock the row, check If-Match, change it, bump the version if it changed. */
   private async write(
     scope: TenantScope, store: Store, id: string, options: WriteOptions,
-    change: (tx: Database, current: ScimResource) => Promise<{ resource: ScimResource | undefined; memberRows: number }>,
+    change: (tx: Executor, current: ScimResource) => Promise<{ resource: ScimResource | undefined; memberRows: number }>,
   ): Promise<ResourceOutcome> {
     if (!UUID.test(id)) throw missing(store, id);
     const withMembers = options.withMembers ?? true;
-    return this.db.transaction(async (transaction) => {
-      const tx = transaction as unknown as Database;
+    return this.sql.begin(async (tx) => {
       const current = await this.lockMatching(tx, store, scope, id, options.ifMatch);
       const { resource, memberRows } = await change(tx, current);
       const row = resource || memberRows > 0
@@ -183,7 +187,7 @@ export class ResourceService {
     });
   }
 
-  private async lockMatching(tx: Pick<Database, 'execute'>, store: Store, scope: TenantScope, id: string, ifMatch: string | undefined): Promise<ScimResource> {
+  private async lockMatching(tx: Executor, store: Store, scope: TenantScope, id: string, ifMatch: string | undefined): Promise<ScimResource> {
     const current = await lockRow(tx, store, scope.tenantId, id);
     if (!current) throw missing(store, id);
     if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
@@ -201,7 +205,7 @@ export class ResourceService {
     const orderBy = order ? sql`${order} ${direction} nulls last, ${t}.id` : sql`${t}.id`;
     // The page's ids (and the total) come from the indexes; documents and members are read
     // only for the rows of the page.
-    const rows = await this.db.execute<RawRow & { total: string }>(sql`
+    const rows = await query<RawRow & { total: string }>(this.sql, sql`
       with page as (
         select ${t}.id, count(*) over () as total from ${t}
         where ${t}.tenant_id = ${scope.tenantId}${where ? sql` and ${where}` : sql``}
@@ -217,7 +221,7 @@ export class ResourceService {
 
   private async count(store: Store, scope: TenantScope, where: SQL | undefined): Promise<number> {
     const t = sql.identifier(getTableName(store.table));
-    const [row] = await this.db.execute<{ n: number }>(sql`
+    const [row] = await query<{ n: number }>(this.sql, sql`
       select count(*)::int as n from ${t} where ${t}.tenant_id = ${scope.tenantId}${where ? sql` and ${where}` : sql``}`);
     return row?.n ?? 0;
   }

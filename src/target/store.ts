@@ -3,7 +3,7 @@ import type { scimGroups, scimUsers } from '../db/target.js';
 import { ScimError, uniqueness } from '../scim/errors.js';
 import type { ScimResource } from '../scim/resource.js';
 import type { ResourceType } from '../scim/schemas.js';
-import type { Executor } from './executor.js';
+import { query, type Executor } from './executor.js';
 
 /**
  * Row storage shared by Users and Groups: one table per resource type, the canonical
@@ -109,7 +109,7 @@ export async function insertRow(tx: Executor, store: Store, tenantId: string, re
   const assignments = columnAssignments(store, resource);
   const names = sql.join(assignments.map(([name]) => name), sql`, `);
   const values = sql.join(assignments.map(([, value]) => sql`${value}`), sql`, `);
-  const [row] = await unique(store, resource, () => tx.execute<RawRow>(sql`
+  const [row] = await unique(store, resource, () => query<RawRow>(tx, sql`
     insert into ${tableOf(store)} (tenant_id, resource, ${names})
     values (${tenantId}, ${JSON.stringify(resource)}::jsonb, ${values})
     returning ${rowFields(store, false)}`));
@@ -118,14 +118,14 @@ export async function insertRow(tx: Executor, store: Store, tenantId: string, re
 
 export async function selectRow(tx: Executor, store: Store, tenantId: string, id: string, withMembers: boolean): Promise<StoredRow | undefined> {
   const t = tableOf(store);
-  const [row] = await tx.execute<RawRow>(sql`
+  const [row] = await query<RawRow>(tx, sql`
     select ${rowFields(store, withMembers)} from ${t} where ${t}.tenant_id = ${tenantId} and ${t}.id = ${id}`);
   return row && toStoredRow(row);
 }
 
 /** The current document and version, locked until the transaction ends. */
 export async function lockRow(tx: Executor, store: Store, tenantId: string, id: string): Promise<{ resource: ScimResource; version: number } | undefined> {
-  const [row] = await tx.execute<{ resource: ScimResource; version: number }>(sql`
+  const [row] = await query<{ resource: ScimResource; version: number }>(tx, sql`
     select resource, version from ${tableOf(store)} where tenant_id = ${tenantId} and id = ${id} for update`);
   return row;
 }
@@ -141,7 +141,7 @@ export async function updateRow(
   const document = resource
     ? sql`resource = ${JSON.stringify(resource)}::jsonb, ${sql.join(columnAssignments(store, resource).map(([name, value]) => sql`${name} = ${value}`), sql`, `)},`
     : sql``;
-  const [row] = await unique(store, resource ?? {}, () => tx.execute<RawRow>(sql`
+  const [row] = await unique(store, resource ?? {}, () => query<RawRow>(tx, sql`
     update ${t} set ${document} version = version + 1, last_modified = now()
     where tenant_id = ${tenantId} and id = ${id}
     returning ${rowFields(store, withMembers)}`));
@@ -153,7 +153,7 @@ export async function updateRow(
  * those groups' versions. Returns false when the tenant has no such resource.
  */
 export async function deleteRow(tx: Executor, store: Store, tenantId: string, id: string): Promise<boolean> {
-  const [row] = await tx.execute<{ deleted: number }>(sql`
+  const [row] = await query<{ deleted: number }>(tx, sql`
     with gone as (delete from ${tableOf(store)} where tenant_id = ${tenantId} and id = ${id} returning id),
     memberships as (
       delete from scim_group_members where member_id in (select id from gone) and tenant_id = ${tenantId} returning group_id

@@ -101,7 +101,7 @@ describe('every error is a SCIM error and changes nothing', () => {
 
 describe('what is accepted', () => {
   it('application/json and a body without a content type, like application/scim+json', async () => {
-    for (const headers of [{ 'content-type': 'application/json' }, {}]) {
+    for (const headers of [{ 'content-type': 'application/json' }, {}] as Array<Record<string, string>>) {
       // bytes, so that fetch adds no content type of its own
       const body = new TextEncoder().encode(JSON.stringify({ filter: 'userName eq "kept@x"' }));
       const res = await fetch(`${scim.base}/Users/.search`, { method: 'POST', headers: { authorization: `Bearer ${scim.token}`, ...headers }, body });

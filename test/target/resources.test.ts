@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import * as schema from '../../src/db/schema.js';
 import { ResourceService, type TenantScope } from '../../src/target/resources.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -90,7 +91,7 @@ describe('groups and members', () => {
   let carol: string;
   beforeAll(async () => {
     [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map(async (n) =>
-      (await service.create(acme, 'User', user(n, { displayName: n.toUpperCase() }))).resource.id as string));
+      (await service.create(acme, 'User', user(n, { displayName: n.toUpperCase() }))).resource.id as string)) as [string, string, string];
   });
 
   it('creates a group with members and reads them back with display names and $refs', async () => {
@@ -202,10 +203,12 @@ describe('a member change of a large group', () => {
 
     // the same service over a connection that records every statement it sends
     const statements: Array<{ query: string; params: unknown[] }> = [];
-    const recording = new ResourceService(drizzle(db.sql, { schema, logger: { logQuery: (query, params) => statements.push({ query, params }) } }));
+    const recordingClient = postgres(db.url, { max: 1, onnotice: () => {}, debug: (_connection, query, params) => statements.push({ query, params }) });
+    const recording = new ResourceService(drizzle(recordingClient, { schema }));
     const body = { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: newcomer }] }] };
     await recording.patch(acme, 'Group', groupId, body, { withMembers: false });
     await recording.patch(acme, 'Group', groupId, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${newcomer}"]` }] }, { withMembers: false });
+    await recordingClient.end();
 
     // replay each statement under EXPLAIN ANALYZE in a rolled-back transaction
     let rowsRead = 0;
