@@ -69,24 +69,24 @@ async function seedDirectory(handle: DbHandle, users: number, groups: number): P
   await sql`
     insert into directory_users (directory_id, id, user_principal_name, mail, mail_nickname, display_name, given_name,
       surname, job_title, department, employee_id, telephone_number, account_enabled)
-    select ${directoryId}, gen_random_uuid(), 'user' || n || '@contoso.example', 'user' || n || '@mail.contoso.example',
+    select ${directoryId}::uuid, gen_random_uuid(), 'user' || n || '@contoso.example', 'user' || n || '@mail.contoso.example',
       'user' || n, 'Bench User ' || n, 'Given' || n, 'Family' || n, 'Engineer', 'Department ' || (n % 50), n::text,
       '+1 555 ' || lpad(n::text, 7, '0'), true
     from generate_series(1, ${users}::int) n`;
   await sql`
     insert into directory_groups (directory_id, id, display_name, mail_nickname)
-    select ${directoryId}, gen_random_uuid(), 'Bench Group ' || n, 'benchgroup' || n from generate_series(1, ${groups}::int) n`;
+    select ${directoryId}::uuid, gen_random_uuid(), 'Bench Group ' || n, 'benchgroup' || n from generate_series(1, ${groups}::int) n`;
   await sql`
     with u as (select id, row_number() over (order by id) as n from directory_users where directory_id = ${directoryId}),
       g as (select id, row_number() over (order by id) as k from directory_groups where directory_id = ${directoryId})
     insert into directory_memberships (directory_id, group_id, member_id, member_type)
-    select ${directoryId}, g.id, u.id, 'user' from u
+    select ${directoryId}::uuid, g.id, u.id, 'user' from u
     join g on g.k = u.n % ${groups} + 1 or g.k = (u.n + ${Math.floor(groups / 2)}) % ${groups} + 1`;
   await sql`
     insert into directory_app_role_assignments (directory_id, app_id, principal_id, principal_type, app_role_id)
-    select ${directoryId}, ${applicationId}, id, 'user', ${USER_ROLE_ID} from directory_users where directory_id = ${directoryId}
+    select ${directoryId}::uuid, ${applicationId}::uuid, id, 'user', ${USER_ROLE_ID}::uuid from directory_users where directory_id = ${directoryId}
     union all
-    select ${directoryId}, ${applicationId}, id, 'group', ${USER_ROLE_ID} from directory_groups where directory_id = ${directoryId}`;
+    select ${directoryId}::uuid, ${applicationId}::uuid, id, 'group', ${USER_ROLE_ID}::uuid from directory_groups where directory_id = ${directoryId}`;
   await sql`analyze`;
   return { directoryId, applicationId, users };
 }

@@ -90,7 +90,7 @@ async function runPhasePage(ctx: SyncContext, cycle: Cycle, cursor: CycleCursor)
       return { counts: await syncObjects(ctx, cycle, records), after: lastOf(records, limit) };
     }
     case 'references': {
-      const records = await readUserPage(ctx.sql, scope, { after, limit });
+      const records = await readUserPage(ctx.sql, scope, { after, limit, withManager: true });
       return { counts: await resolveReferences(ctx, cycle, records), after: lastOf(records, limit) };
     }
     case 'memberships': {

@@ -76,6 +76,22 @@ export function matchingCandidates(job: EngineJob, type: ObjectType, attributes:
   });
 }
 
+const UNIQUE_KEY: Record<ObjectType, string> = { user: 'userName', group: 'displayName' };
+
+export function uniqueKeyOf(type: ObjectType): string {
+  return UNIQUE_KEY[type];
+}
+
+/**
+ * Whether matching uses only the attribute a SCIM target must keep unique (RFC 7643 userName;
+ * Entra's checklist for group displayName), so a create of an existing object is refused
+ * with 409 rather than duplicated.
+ */
+export function matchesOnUniqueKeyOnly(job: EngineJob, type: ObjectType): boolean {
+  const matching = matchingAttributes(mappingsOf(job, type));
+  return matching.length === 1 && matching[0]!.target.toLowerCase() === UNIQUE_KEY[type].toLowerCase();
+}
+
 /** What changed since `previous` was exported (everything, when nothing was). */
 export function attributeChanges(previous: Record<string, unknown> | undefined, next: ExportedAttributes): AttributeChange[] {
   return diffExported(previous as ExportedAttributes | undefined, next).map(toChange);

@@ -9,7 +9,7 @@ import { escrowAfterFailure } from './escrow-policy.js';
 import type { LogAction, LogEntryInput } from '../logs.js';
 import { ObjectTrail, type AttributeChange } from './log-entry.js';
 import {
-  attributeChanges, createBody, exportHashOf, mapSource, matchingCandidates, scopeOf, updateOperations,
+  attributeChanges, createBody, exportHashOf, mapSource, matchesOnUniqueKeyOnly, matchingCandidates, scopeOf, uniqueKeyOf, updateOperations,
   type MappedObject,
 } from './mapping.js';
 import type { SourceRecord } from './source-objects.js';
@@ -20,6 +20,11 @@ import { allObjects } from './settle.js';
  * The sync step for a page of users or groups (entra-provisioning.md §1): import → scoping →
  * matching → action, then one batch of link, escrow, pending-deletion and log writes for the
  * page. Requests of a page run concurrently; the SCIM client bounds how many are in flight.
+ *
+ * An initial cycle skips the matching query when the only matching attribute is the one the
+ * target keeps unique (userName, group displayName): it creates first, and a 409 leads to the
+ * same matching and adoption. The outcome is Entra's, at one request per new object instead
+ * of two; incremental cycles and other matching configurations query first, as Entra does.
  *
  * Links of created objects are written the moment the create succeeds, so a crash right after
  * cannot make a rerun create the object again; if even that write is lost, the rerun's
@@ -59,13 +64,14 @@ export async function syncObjects(ctx: SyncContext, cycle: Cycle | null, records
   const type = records[0]!.type;
   const ids = records.map((r) => r.id);
   const [links, escrows] = await Promise.all([ctx.store.links(type, ids), ctx.store.escrows(type, ids, false)]);
+  const createFirst = cycle?.kind === 'initial' && matchesOnUniqueKeyOnly(ctx.job, type);
 
   const planned = await allObjects(records.map(async (record): Promise<Planned | Unplanned> => {
     const link = links.get(record.id);
     const trail = new ObjectTrail(ctx.job.id, cycle?.id ?? null, record.type, record.id, record.displayName ?? (link?.exported.displayName as string | undefined) ?? null);
     trail.targetId = link?.targetId ?? null;
     try {
-      return await plan(ctx, record, link, trail);
+      return await plan(ctx, record, link, trail, createFirst);
     } catch (error) {
       // a job-level failure stops the page and the cycle; any other concerns this object alone
       if (isJobLevel(error) || !(error instanceof ScimClientError)) throw error;
@@ -124,7 +130,7 @@ export async function syncObjects(ctx: SyncContext, cycle: Cycle | null, records
   return counts;
 }
 
-async function plan(ctx: SyncContext, record: SourceRecord, link: Link | undefined, trail: ObjectTrail): Promise<Planned> {
+async function plan(ctx: SyncContext, record: SourceRecord, link: Link | undefined, trail: ObjectTrail, createFirst: boolean): Promise<Planned> {
   const noun = TYPE_NOUN[record.type];
   trail.step('import', 'success', record.object
     ? `Retrieved ${noun} ${record.displayName ?? record.id} (${record.id}) from the source directory.`
@@ -142,6 +148,9 @@ async function plan(ctx: SyncContext, record: SourceRecord, link: Link | undefin
   if (link) {
     target = link.state === 'disabled' ? 'linkedDisabled' : 'linked';
     trail.step('matching', 'success', `Linked to target ${noun} ${link.targetId} by an earlier cycle.`);
+  } else if (mapped && createFirst) {
+    trail.step('matching', 'skipped',
+      `Not looked up: an initial cycle creates first. The target refuses a second object with the same ${uniqueKeyOf(record.type)} (409), which is then matched and adopted.`);
   } else if (mapped) {
     matched = await match(ctx, record.type, mapped, trail);
     if (matched) {
@@ -253,7 +262,7 @@ async function created(ctx: SyncContext, p: Planned, targetId: string, recorded:
   const { record, trail } = p;
   const attributes = p.mapped!.attributes;
   const link: Link = { objectType: record.type, sourceId: record.id, targetId, exported: attributes, exportHash: exportHashOf(attributes), state: 'provisioned' };
-  await ctx.store.saveLinks([link]);
+  await ctx.store.saveCreatedLink(link);
   trail.targetId = targetId;
   trail.modified(attributeChanges(undefined, attributes));
   if (recorded.length > 0) {

@@ -122,25 +122,29 @@ function hardDeleted(type: ObjectType, id: string): SourceRecord {
   return { type, id, state: 'hardDeleted', object: null, displayName: null };
 }
 
-/** `after` is the last id of the previous page ('' for the first). */
-export type PageQuery = { after: string; limit: number } | { ids: readonly string[] };
+/**
+ * `after` is the last id of the previous page ('' for the first); `withManager` keeps only
+ * users that have a manager (the reference phase: manager is the only user reference).
+ */
+export type PageQuery = { after: string; limit: number; withManager?: boolean } | { ids: readonly string[] };
 
 export async function readUserPage(sql: Sql, scope: SourceScope, query: PageQuery): Promise<SourceRecord[]> {
   const roles = await appRoles(sql, scope);
   const where = 'ids' in query
     ? sql`u.id = any(${query.ids as string[]}::uuid[])`
-    : query.after ? sql`u.id > ${query.after}::uuid` : sql`true`;
+    : sql`${query.after ? sql`u.id > ${query.after}::uuid` : sql`true`} ${query.withManager ? sql`and u.manager_id is not null` : sql``}`;
   const rows = await sql<UserRow[]>`
     select u.id, u.user_principal_name, u.mail, u.mail_nickname, u.display_name, u.given_name, u.surname,
       u.job_title, u.department, u.employee_id, u.telephone_number, u.mobile, u.account_enabled, u.manager_id,
       u.extra, u.deleted_at is not null as deleted,
       array(
-        select distinct a.app_role_id::text from directory_app_role_assignments a
-        where a.directory_id = u.directory_id and a.app_id = ${scope.applicationId}
-          and (a.principal_id = u.id or a.principal_id in (
-            select m.group_id from directory_memberships m
-            join directory_groups g on g.directory_id = m.directory_id and g.id = m.group_id and g.deleted_at is null
-            where m.directory_id = u.directory_id and m.member_id = u.id))
+        select a.app_role_id::text from directory_app_role_assignments a
+        where a.directory_id = u.directory_id and a.app_id = ${scope.applicationId} and a.principal_id = u.id
+        union
+        select a.app_role_id::text from directory_memberships m
+        join directory_groups g on g.directory_id = m.directory_id and g.id = m.group_id and g.deleted_at is null
+        join directory_app_role_assignments a on a.directory_id = m.directory_id and a.app_id = ${scope.applicationId} and a.principal_id = m.group_id
+        where m.directory_id = u.directory_id and m.member_id = u.id
       ) as role_ids
     from directory_users u
     where u.directory_id = ${scope.directoryId} and (${where})

@@ -1,6 +1,7 @@
 import type { Sql } from '../../db/client.js';
 import type { ObjectType } from './decision.js';
 import type { EscrowSchedule } from './escrow-policy.js';
+import { groupCommit } from './settle.js';
 
 /**
  * What the engine remembers between cycles: links (the connector data store), escrows and the
@@ -37,8 +38,12 @@ export interface PendingDeletion {
 export interface SyncStore {
   readonly dryRun: boolean;
   links(type: ObjectType, sourceIds: readonly string[]): Promise<Map<string, Link>>;
-  /** written one by one right after a create succeeds, so a crash cannot lose a created object */
   saveLinks(links: readonly Link[]): Promise<void>;
+  /**
+   * The link of an object just created, written before the create counts as done, so a crash
+   * cannot lose it (concurrent creates share a statement: `groupCommit`).
+   */
+  saveCreatedLink(link: Link): Promise<void>;
   removeLinks(type: ObjectType, sourceIds: readonly string[]): Promise<void>;
   escrows(type: ObjectType, sourceIds: readonly string[], referenceFailure: boolean): Promise<Map<string, Escrow>>;
   saveEscrows(escrows: readonly Escrow[]): Promise<void>;
@@ -90,7 +95,7 @@ function asJson(rows: readonly object[]): string {
 }
 
 export function liveStore(sql: Sql, jobId: string): SyncStore {
-  return {
+  const store: SyncStore = {
     dryRun: false,
     async links(type, sourceIds) {
       if (sourceIds.length === 0) return new Map();
@@ -203,7 +208,10 @@ export function liveStore(sql: Sql, jobId: string): SyncStore {
         update provisioning_jobs set watermark = ${watermark}, full_sync_required = false, updated_at = now()
         where id = ${jobId}`;
     },
+    saveCreatedLink: (link) => createdLinks(link),
   };
+  const createdLinks = groupCommit((links: Link[]) => store.saveLinks(links));
+  return store;
 }
 
 function pendingFromRow(r: PendingRow): PendingDeletion {
@@ -223,6 +231,7 @@ export function dryRunStore(live: SyncStore): SyncStore {
     dryRun: true,
     links: (type, ids) => live.links(type, ids),
     saveLinks: nothing,
+    saveCreatedLink: nothing,
     removeLinks: nothing,
     escrows: (type, ids, reference) => live.escrows(type, ids, reference),
     saveEscrows: nothing,
