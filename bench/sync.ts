@@ -175,7 +175,7 @@ async function changeUsers(handle: DbHandle, directory: Directory, count: number
 async function main(): Promise<void> {
   const dataDir = path.resolve('.data/bench-sync');
   mkdirSync(dataDir, { recursive: true });
-  const database = await freshBenchDatabase(env.BENCH_DATABASE_URL);
+  const database = await freshBenchDatabase(env.BENCH_DATABASE_URL, { database: 'scimflow_bench_sync', dataDir: '.data/bench-sync-postgres' });
   const apiPort = await freePort();
   const api = await startServerProcess({
     name: 'scimflow api',

@@ -23,23 +23,27 @@ function withDatabase(url: string, name: string): string {
  * without fsync (the data is thrown away), so the figures measure our code, not the disk;
  * the ceiling writes to the same database under the same settings.
  */
-export async function freshBenchDatabase(serverUrl: string | undefined): Promise<BenchDatabase> {
+export async function freshBenchDatabase(
+  serverUrl: string | undefined,
+  // each benchmark its own database and data directory, so two of them can run at once
+  own: { database: string; dataDir: string } = { database: BENCH_DATABASE, dataDir: '.data/bench-postgres' },
+): Promise<BenchDatabase> {
   const embedded = serverUrl
     ? undefined
-    : await startEmbeddedPostgres('.data/bench-postgres', { database: 'postgres', durable: false });
+    : await startEmbeddedPostgres(own.dataDir, { database: 'postgres', durable: false });
   const adminUrl = serverUrl ?? embedded!.url;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`drop database if exists ${BENCH_DATABASE} with (force)`);
-    await admin.unsafe(`create database ${BENCH_DATABASE}`);
+    await admin.unsafe(`drop database if exists ${own.database} with (force)`);
+    await admin.unsafe(`create database ${own.database}`);
   } finally {
     await admin.end();
   }
-  const url = withDatabase(adminUrl, BENCH_DATABASE);
+  const url = withDatabase(adminUrl, own.database);
   await runMigrations(url);
   return {
     url,
-    description: embedded ? 'embedded PostgreSQL (.data/bench-postgres, fsync off)' : 'BENCH_DATABASE_URL',
+    description: embedded ? `embedded PostgreSQL (${own.dataDir}, fsync off)` : 'BENCH_DATABASE_URL',
     stop: async () => {
       await embedded?.stop();
     },
