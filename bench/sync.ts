@@ -18,6 +18,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type DbHandle } from '../src/db/client.js';
@@ -118,6 +119,8 @@ interface Measured {
   ms: number;
   requests: number;
   peakRssMb: number;
+  /** CPU time of this (the engine's) process during the cycle */
+  engineCpuMs: number;
 }
 
 async function measure(deps: EngineDeps, jobId: string, run: (ctx: Awaited<ReturnType<typeof openJob>>) => Promise<CycleResult>): Promise<Measured> {
@@ -135,9 +138,17 @@ async function measure(deps: EngineDeps, jobId: string, run: (ctx: Awaited<Retur
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 100);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   try {
     const result = await run(ctx);
-    return { result, ms: performance.now() - started, requests, peakRssMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20 };
+    const used = process.cpuUsage(cpu);
+    return {
+      result,
+      ms: performance.now() - started,
+      requests,
+      peakRssMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20,
+      engineCpuMs: (used.user + used.system) / 1000,
+    };
   } finally {
     clearInterval(timer);
     await ctx.close();
@@ -160,6 +171,7 @@ function reportInitial(label: string, m: Measured): void {
   console.log(`  users/s            ${(counts.users / seconds).toFixed(0)}`);
   console.log(`  SCIM requests      ${m.requests} (${(m.requests / counts.users).toFixed(2)} per user)`);
   console.log(`  engine peak RSS    ${m.peakRssMb.toFixed(0)} MB   target ≤ ${TARGET.rssMb}: ${verdict(m.peakRssMb <= TARGET.rssMb)}`);
+  console.log(`  engine CPU         ${(m.engineCpuMs / 1000).toFixed(1)} s (${((m.engineCpuMs / m.ms) * 100).toFixed(0)} % of one core); machine load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
 }
 
 /** Changes `count` users (job title) through the directory's own write path, so the change feed records them. */
