@@ -58,3 +58,25 @@ describe('a dry run (preview)', () => {
     expect(wouldSend(of(ids.bob!, 'Disable'))).toEqual([expect.stringMatching(/^Preview: would send PATCH \/Users\/.*active/)]);
   });
 });
+
+describe('a preview of a first cycle against a target that already holds a user', () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await createWorld();
+    await fetch(`${world.scimUrl}/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${world.scimToken}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'alice.adams@contoso.com' }),
+    });
+    await world.assign(await world.user({ name: 'Alice Adams' }));
+  });
+  afterAll(() => world.close());
+
+  it('matches for real and shows an adoption, not a create', async () => {
+    const jobId = await world.createJob();
+    const preview = await runPreviewCycle({ db: world.app.db.db, sql: world.app.db.sql, secretsKey: SECRETS_KEY }, jobId);
+    const actions = (await world.logs(jobId)).filter((l) => l.cycle_id === preview.cycleId).map((l) => l.action);
+    expect(actions).toEqual(['Update']);
+  });
+});

@@ -64,7 +64,8 @@ export async function syncObjects(ctx: SyncContext, cycle: Cycle | null, records
   const type = records[0]!.type;
   const ids = records.map((r) => r.id);
   const [links, escrows] = await Promise.all([ctx.store.links(type, ids), ctx.store.escrows(type, ids, false)]);
-  const createFirst = cycle?.kind === 'initial' && matchesOnUniqueKeyOnly(ctx.job, type);
+  // a preview's creates are not sent, so no 409 would reveal an existing object: it matches first
+  const createFirst = cycle?.kind === 'initial' && ctx.client.mode === 'live' && matchesOnUniqueKeyOnly(ctx.job, type);
 
   const planned = await allObjects(records.map(async (record): Promise<Planned | Unplanned> => {
     const link = links.get(record.id);
