@@ -94,7 +94,8 @@ export async function syncObjects(ctx: SyncContext, cycle: Cycle | null, records
     const id = records[index]!.id;
     switch (outcome.kind) {
       case 'linked':
-        saved.push(outcome.link);
+        // a create's link is already written (saveCreatedLink)
+        if (outcome.counted === 'updated') saved.push(outcome.link);
         entries.push(outcome.entry);
         cleared.push(id);
         counts[outcome.counted]++;
