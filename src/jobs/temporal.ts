@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { Logger } from '../logger.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
@@ -19,7 +19,8 @@ export async function connectClient(settings: TemporalSettings): Promise<{ clien
 
 type OperatorConnection = Pick<Connection, 'operatorService'>;
 
-const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+// @temporalio/proto is CommonJS: its namespace comes through the default export under ESM
+const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 
 /** The command an operator runs where the worker may not register search attributes itself. */
 export function manualSearchAttributeCommand(namespace: string): string {

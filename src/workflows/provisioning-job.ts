@@ -170,8 +170,10 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
     const finished: FinishedCycle = await activities.finishCycle({ jobId, cycle: running!.cycle });
     const done = running!;
     running = null;
+    const { created, updated, disabled, deleted, skipped, failed } = finished.counts;
     const outcome = {
-      id: done.cycle.id, kind: done.cycle.kind, startedAt: done.startedAt, counts: finished.counts, quarantine: finished.quarantine,
+      id: done.cycle.id, kind: done.cycle.kind, startedAt: done.startedAt,
+      counts: { created, updated, disabled, deleted, skipped, failed }, quarantine: finished.quarantine,
     };
     if (prunesEscrows(outcome) && machine.status !== 'Stopped') await activities.pruneEscrows({ jobId });
     machine = cycleFinished(machine, outcome, new Date());
