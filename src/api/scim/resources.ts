@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ScimError } from '../../scim/errors.js';
 import { membersRequested, project, type ProjectionParams } from '../../scim/projection.js';
 import type { ScimResource } from '../../scim/resource.js';
+import type { ResourceType } from '../../scim/schemas.js';
 import {
   etagMatches, resourceTypeOf, type ListOutcome, type QueryInput, type ResourceService, type ResourceTypeName,
 } from '../../target/resources.js';
@@ -57,6 +58,22 @@ function queryOf(req: Request): Parameters {
   return parse(queryParameters, known);
 }
 
+const projectionAsked = (params: ProjectionParams) => params.attributes !== undefined || params.excludedAttributes !== undefined;
+
+/**
+ * Without attributes/excludedAttributes the stored resource is already what a client gets:
+ * storage never keeps `returned: never` attributes (password is writeOnly and dropped on
+ * input) and no attribute is `returned: request`. Skipping the walk matters on hot paths.
+ */
+function projected(type: ResourceType, resource: ScimResource, params: ProjectionParams): ScimResource {
+  return projectionAsked(params) ? project(type, resource, params) : resource;
+}
+
+/** Only Groups have member rows; only a projection can leave them out. */
+function withMembers(typeName: ResourceTypeName | undefined, params: ProjectionParams): boolean {
+  return typeName !== 'User' && (!projectionAsked(params) || membersRequested(params));
+}
+
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -74,18 +91,18 @@ export function resourcesRouter(service: ResourceService): Router {
       totalResults: outcome.totalResults,
       startIndex: outcome.startIndex,
       itemsPerPage: outcome.itemsPerPage,
-      Resources: outcome.resources.map((r) => project(resourceTypeOf(typeOf(r)), r, params)),
+      Resources: outcome.resources.map((r) => projected(resourceTypeOf(typeOf(r)), r, params)),
     });
   };
   const query = async (res: Response, typeName: ResourceTypeName | undefined, params: Parameters) => {
-    sendList(res, await service.query(scopeOf(res), typeName, { ...params, withMembers: membersRequested(params) }), params);
+    sendList(res, await service.query(scopeOf(res), typeName, { ...params, withMembers: withMembers(typeName, params) }), params);
   };
 
   for (const [endpoint, typeName] of endpoints) {
     const type = resourceTypeOf(typeName);
     const sendResource = (res: Response, status: number, outcome: { resource: ScimResource; etag: string }, params: ProjectionParams) => {
       res.set('etag', outcome.etag);
-      sendScim(res, status, project(type, outcome.resource, params));
+      sendScim(res, status, projected(type, outcome.resource, params));
     };
 
     router.get(endpoint, async (req, res) => {
@@ -98,14 +115,14 @@ export function resourcesRouter(service: ResourceService): Router {
 
     router.post(endpoint, async (req, res) => {
       const params = queryOf(req);
-      const created = await service.create(scopeOf(res), typeName, req.body, { withMembers: membersRequested(params) });
+      const created = await service.create(scopeOf(res), typeName, req.body, { withMembers: withMembers(typeName, params) });
       res.set('location', created.location);
       sendResource(res, 201, created, params);
     });
 
     router.get(`${endpoint}/:id`, async (req, res) => {
       const params = queryOf(req);
-      const found = await service.get(scopeOf(res), typeName, req.params.id, { withMembers: membersRequested(params) });
+      const found = await service.get(scopeOf(res), typeName, req.params.id, { withMembers: withMembers(typeName, params) });
       const ifNoneMatch = req.get('if-none-match');
       if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, found.version)) {
         res.status(304).set('etag', found.etag).end();
@@ -117,16 +134,16 @@ export function resourcesRouter(service: ResourceService): Router {
     router.put(`${endpoint}/:id`, async (req, res) => {
       const params = queryOf(req);
       const replaced = await service.replace(scopeOf(res), typeName, req.params.id, req.body, {
-        ifMatch: req.get('if-match'), withMembers: membersRequested(params),
+        ifMatch: req.get('if-match'), withMembers: withMembers(typeName, params),
       });
       sendResource(res, 200, replaced, params);
     });
 
     router.patch(`${endpoint}/:id`, async (req, res) => {
       const params = queryOf(req);
-      const answerWithResource = typeName === 'User' || params.attributes !== undefined || params.excludedAttributes !== undefined;
+      const answerWithResource = typeName === 'User' || projectionAsked(params);
       const patched = await service.patch(scopeOf(res), typeName, req.params.id, req.body, {
-        ifMatch: req.get('if-match'), withMembers: answerWithResource && membersRequested(params),
+        ifMatch: req.get('if-match'), withMembers: answerWithResource && withMembers(typeName, params),
       });
       if (answerWithResource) sendResource(res, 200, patched, params);
       else res.status(204).set('etag', patched.etag).end();
