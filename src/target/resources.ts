@@ -8,7 +8,7 @@ import type { ResourceType } from '../scim/schemas.js';
 import { filterToSql, sortExpression } from './filter-sql.js';
 import { groupStore } from './groups.js';
 import { clientOf, query, type Executor } from './executor.js';
-import { applyMemberChanges } from './members.js';
+import { applyMemberChanges, changeMembersOf, isSingleStatement } from './members.js';
 import { deleteRow, insertRow, lockRow, rowFields, selectRow, toStoredRow, updateRow, type RawRow, type Store, type StoredRow } from './store.js';
 import { userStore } from './users.js';
 
@@ -20,6 +20,9 @@ import { userStore } from './users.js';
 
 /** The most resources one query returns; a larger `count` is clamped (RFC 7644 §3.4.2.4). */
 export const MAX_PAGE_SIZE = 1000;
+/** Optimistic PATCHes that lose a race this often fall back to locking the row. */
+const OPTIMISTIC_ATTEMPTS = 3;
+
 /** The page size when a query gives no `count`. */
 export const DEFAULT_PAGE_SIZE = 100;
 
@@ -117,14 +120,47 @@ export class ResourceService {
     });
   }
 
+  /**
+   * Without If-Match a PATCH runs optimistically, with no transaction: read, apply, then
+   * write the document only if the version is still the one read (else start over), or
+   * apply a single member change together with the version bump in one statement. Anything
+   * else — If-Match, several member changes, document and members together, repeated
+   * conflicts — takes the locking transaction.
+   */
   async patch(scope: TenantScope, typeName: ResourceTypeName, id: string, body: unknown, options: WriteOptions = {}): Promise<ResourceOutcome> {
     const store = stores[typeName];
+    if (!UUID.test(id)) throw missing(store, id);
+    for (let attempt = 0; options.ifMatch === undefined && attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+      const outcome = await this.patchOptimistically(scope, store, id, body, options.withMembers ?? true);
+      if (outcome === 'locked') break;
+      if (outcome !== 'conflict') return outcome;
+    }
     return this.write(scope, store, id, options, async (tx, current) => {
       const result = applyPatch(store.type, current, body);
       if (!result.changed) return { resource: undefined, memberRows: 0 };
       const memberRows = await applyMemberChanges(tx, scope.tenantId, id, result.memberChanges);
       return { resource: jsonEqual(current, result.resource) ? undefined : result.resource, memberRows };
     });
+  }
+
+  private async patchOptimistically(
+    scope: TenantScope, store: Store, id: string, body: unknown, withMembers: boolean,
+  ): Promise<ResourceOutcome | 'conflict' | 'locked'> {
+    const current = await selectRow(this.sql, store, scope.tenantId, id, false);
+    if (!current) throw missing(store, id);
+    const result = applyPatch(store.type, current.resource, body);
+    const document = result.changed && !jsonEqual(current.resource, result.resource) ? result.resource : undefined;
+    const changes = result.changed ? result.memberChanges : [];
+    const reread = async (row: StoredRow) =>
+      this.render(scope, store, withMembers && store.type.rowsAttribute ? (await selectRow(this.sql, store, scope.tenantId, id, true)) ?? row : row);
+    if (changes.length === 0) {
+      if (!document) return reread(current);
+      const row = await updateRow(this.sql, store, scope.tenantId, id, document, withMembers, current.version);
+      return row ? this.render(scope, store, row) : 'conflict';
+    }
+    if (document || changes.length > 1 || !isSingleStatement(changes[0]!)) return 'locked';
+    const touched = await changeMembersOf(this.sql, scope.tenantId, id, changes[0]!);
+    return reread(touched ? { ...current, ...touched } : current);
   }
 
   async delete(scope: TenantScope, typeName: ResourceTypeName, id: string, options: WriteOptions = {}): Promise<void> {
@@ -181,7 +217,7 @@ export class ResourceService {
       const current = await this.lockMatching(tx, store, scope, id, options.ifMatch);
       const { resource, memberRows } = await change(tx, current);
       const row = resource || memberRows > 0
-        ? await updateRow(tx, store, scope.tenantId, id, resource, withMembers)
+        ? (await updateRow(tx, store, scope.tenantId, id, resource, withMembers))!
         : (await selectRow(tx, store, scope.tenantId, id, withMembers))!;
       return this.render(scope, store, row);
     });

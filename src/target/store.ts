@@ -36,7 +36,7 @@ export interface StoredRow {
   members?: StoredMember[];
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const tableOf = (store: Store) => sql.identifier(getTableName(store.table));
 
@@ -132,20 +132,22 @@ export async function lockRow(tx: Executor, store: Store, tenantId: string, id: 
 
 /**
  * Writes a new document (or, without one, only records that the members changed) and
- * bumps the version; returns the row as it now is.
+ * bumps the version; returns the row as it now is. With `expectedVersion`, writes only if
+ * the row is still at that version and returns undefined if it is not.
  */
 export async function updateRow(
   tx: Executor, store: Store, tenantId: string, id: string, resource: ScimResource | undefined, withMembers: boolean,
-): Promise<StoredRow> {
+  expectedVersion?: number,
+): Promise<StoredRow | undefined> {
   const t = tableOf(store);
   const document = resource
     ? sql`resource = ${JSON.stringify(resource)}::jsonb, ${sql.join(columnAssignments(store, resource).map(([name, value]) => sql`${name} = ${value}`), sql`, `)},`
     : sql``;
   const [row] = await unique(store, resource ?? {}, () => query<RawRow>(tx, sql`
     update ${t} set ${document} version = version + 1, last_modified = now()
-    where tenant_id = ${tenantId} and id = ${id}
+    where tenant_id = ${tenantId} and id = ${id}${expectedVersion === undefined ? sql`` : sql` and version = ${expectedVersion}`}
     returning ${rowFields(store, withMembers)}`));
-  return toStoredRow(row!);
+  return row && toStoredRow(row);
 }
 
 /**

@@ -73,6 +73,16 @@ describe('users', () => {
     expect((await service.get(acme, 'User', id)).resource.displayName).toBe('V');
   });
 
+  it('loses no update when many PATCHes of one user race (optimistic writes retry, then lock)', async () => {
+    const { resource } = await service.create(acme, 'User', user('raced@x'));
+    const id = resource.id as string;
+    await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      service.patch(acme, 'User', id, patch({ op: 'add', path: 'emails', value: [{ value: `e${i}@x`, type: 'other' }] }))));
+    const after = await service.get(acme, 'User', id);
+    expect((after.resource.emails as unknown[]).length).toBe(20);
+    expect(after.version).toBe(21);
+  });
+
   it('keeps a failed PATCH from changing anything (all operations or none)', async () => {
     const { resource } = await service.create(acme, 'User', user('atomic@x', { displayName: 'Before' }));
     await expect(service.patch(acme, 'User', resource.id as string, patch(
