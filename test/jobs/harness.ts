@@ -15,8 +15,8 @@ import { createWorld, SECRETS_KEY, type World } from '../provisioning/sync-fixtu
  * job control over the run's shared Temporal dev server, and a worker of this file's own on a
  * task queue of its own.
  */
-// the SDK's own logging (bundling, worker states) at warnings only; once per test process
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// the SDK's own logging (bundling, worker states) at errors only; once per test process
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 export interface JobsWorld extends World {
   apiUrl: string;
