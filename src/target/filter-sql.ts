@@ -16,8 +16,9 @@ import { scimGroupMembers, scimGroups, scimUsers } from '../db/target.js';
  * - Attributes copied into columns are compared on those columns, with the same `lower()`
  *   expressions as their indexes; everything else is a JSONB expression, multi-valued
  *   attributes an EXISTS over their elements.
- * - Filter values are always bound parameters; attribute names come from the schema
- *   definitions, never from the request, and are bound too.
+ * - Filter values are always bound parameters. JSON keys are SQL literals: they are the
+ *   canonical names of the schema definitions, never text from the request, and literals
+ *   keep the statement's parameters to the values (and let the planner see the keys).
  */
 
 /** The part of an RFC 7643 attribute definition a query needs. */
@@ -113,7 +114,7 @@ function reference(scope: Scope, path: AttrPath): Ref {
   if (path.uri || path.sub) throw invalidFilter(`"${describe(path)}" is not a sub-attribute of ${scope.parent.name}`);
   const sub = findSub(scope.parent, path.attr);
   if (!sub) throw invalidFilter(`${scope.parent.name} has no sub-attribute "${path.attr}"`);
-  return { kind: 'scalar', attr: sub, scalar: jsonScalar(sql`${scope.json}->${sub.name}::text`) };
+  return { kind: 'scalar', attr: sub, scalar: jsonScalar(sql`${scope.json}->${jsonKey(sub.name)}`) };
 }
 
 function compare(scope: Scope, path: AttrPath, op: CompareOp, value: FilterValue): SQL {
@@ -199,8 +200,8 @@ function resourceRef(target: ResourceType, path: AttrPath, what: 'filter' | 'sor
   const column = !extension ? columns[target.name][key] : undefined;
   if (column) return { kind: 'scalar', attr: sub ?? attribute, scalar: column };
 
-  const root = extension ? sql`${table.resource}->${extension}::text` : sql`${table.resource}`;
-  const attrJson = sql`${root}->${attribute.name}::text`;
+  const root = extension ? sql`${table.resource}->${jsonKey(extension)}` : sql`${table.resource}`;
+  const attrJson = sql`${root}->${jsonKey(attribute.name)}`;
   if (attribute.multiValued) {
     return {
       kind: 'multi',
@@ -209,7 +210,7 @@ function resourceRef(target: ResourceType, path: AttrPath, what: 'filter' | 'sor
       element: (e) => elementValue(attribute, sub, e),
     };
   }
-  if (sub) return { kind: 'scalar', attr: sub, scalar: jsonScalar(sql`${attrJson}->${sub.name}::text`) };
+  if (sub) return { kind: 'scalar', attr: sub, scalar: jsonScalar(sql`${attrJson}->${jsonKey(sub.name)}`) };
   return { kind: 'scalar', attr: attribute, scalar: jsonScalar(attrJson) };
 }
 
@@ -226,13 +227,21 @@ function metaRef(target: ResourceType, sub: QueryAttribute | undefined): Ref {
 
 /** What a comparison on a multi-valued attribute looks at in one element. */
 function elementValue(attribute: QueryAttribute, sub: QueryAttribute | undefined, e: SQL): { attr: QueryAttribute; scalar: Scalar } {
-  if (sub) return { attr: sub, scalar: jsonScalar(sql`${e}->${sub.name}::text`) };
+  if (sub) return { attr: sub, scalar: jsonScalar(sql`${e}->${jsonKey(sub.name)}`) };
   if (attribute.type !== 'complex') return { attr: attribute, scalar: jsonScalar(e) };
   // RFC 7644 §3.4.2.2: a complex multi-valued attribute without a sub-attribute is
   // compared through its `value`.
   const value = findSub(attribute, 'value');
   if (!value) throw invalidFilter(`${attribute.name} needs a sub-attribute in a filter`);
   return { attr: value, scalar: jsonScalar(sql`${e}->'value'`) };
+}
+
+const SCHEMA_NAME = /^[A-Za-z0-9$_.:-]+$/;
+
+/** A schema-defined attribute name or URN as a JSON key literal. */
+function jsonKey(name: string): SQL {
+  if (!SCHEMA_NAME.test(name)) throw new Error(`not a schema name: ${name}`);
+  return sql.raw(`'${name}'`);
 }
 
 function jsonScalar(json: SQL): Scalar {
