@@ -239,16 +239,21 @@ export class ResourceService {
     const t = sql.identifier(getTableName(store.table));
     const direction = sql.raw(descending ? 'desc' : 'asc');
     const orderBy = order ? sql`${order} ${direction} nulls last, ${t}.id` : sql`${t}.id`;
-    // The page's ids (and the total) come from the indexes; documents and members are read
-    // only for the rows of the page.
-    const rows = await query<RawRow & { total: string }>(this.sql, sql`
-      with page as (
-        select ${t}.id, count(*) over () as total from ${t}
-        where ${t}.tenant_id = ${scope.tenantId}${where ? sql` and ${where}` : sql``}
-        order by ${orderBy} limit ${limit} offset ${offset}
-      )
-      select ${rowFields(store, withMembers)}, page.total from page join ${t} on ${t}.id = page.id
-      order by ${orderBy}`);
+    const filtered = sql`${t}.tenant_id = ${scope.tenantId}${where ? sql` and ${where}` : sql``}`;
+    // A filter (Entra's lookups) matches a few rows: read them in one pass. A listing without
+    // one, or with members, takes the page's ids (and the total) first and reads documents
+    // and members only for the rows of the page.
+    const rows = where && !(withMembers && store.type.rowsAttribute)
+      ? await query<RawRow & { total: string }>(this.sql, sql`
+        select ${rowFields(store, false)}, count(*) over () as total from ${t} where ${filtered}
+        order by ${orderBy} limit ${limit} offset ${offset}`)
+      : await query<RawRow & { total: string }>(this.sql, sql`
+        with page as (
+          select ${t}.id, count(*) over () as total from ${t} where ${filtered}
+          order by ${orderBy} limit ${limit} offset ${offset}
+        )
+        select ${rowFields(store, withMembers)}, page.total from page join ${t} on ${t}.id = page.id
+        order by ${orderBy}`);
     return {
       rows: rows.map(toStoredRow),
       total: rows[0] ? Number(rows[0].total) : offset === 0 ? 0 : undefined,
