@@ -11,7 +11,9 @@ import { scimGroupMembers, scimGroups, scimUsers } from '../db/target.js';
  * - An attribute the schema does not define is an `invalidFilter` error rather than "no
  *   results": the RFC allows either, and a silent empty list hides a typo in a client's
  *   matching attribute (Entra would then create duplicates).
- * - `ne` is the negation of `eq`, so a resource without the attribute matches `ne`;
+ * - A comparison on a multi-valued attribute holds when one of its values satisfies it.
+ *   `ne` is the negation of `eq` (as in filter-eval.ts): it holds when no value equals,
+ *   including when the attribute is absent; `eq null` means absent, `ne null` present.
  *   `not (f)` likewise matches resources where `f` is unknown because of absent values.
  * - Attributes copied into columns are compared on those columns, with the same `lower()`
  *   expressions as their indexes; everything else is a JSONB expression, multi-valued
@@ -118,7 +120,14 @@ function reference(scope: Scope, path: AttrPath): Ref {
 }
 
 function compare(scope: Scope, path: AttrPath, op: CompareOp, value: FilterValue): SQL {
-  return test(reference(scope, path), (attr, scalar) => comparison(attr, scalar, op, value));
+  const ref = reference(scope, path);
+  if (value === null) {
+    if (op === 'eq') return sql`(not ${presence(ref)})`;
+    if (op === 'ne') return presence(ref);
+    throw invalidFilter(`"${op} null" is not a valid comparison`);
+  }
+  if (op === 'ne') return sql`(not coalesce(${test(ref, (attr, scalar) => comparison(attr, scalar, 'eq', value))}, false))`;
+  return test(ref, (attr, scalar) => comparison(attr, scalar, op, value));
 }
 
 /** Applies a per-value condition to a reference, looping over multi-valued attributes. */
@@ -322,13 +331,7 @@ function present(attr: QueryAttribute, scalar: Scalar): SQL {
     : sql`(${scalar.text} is not null)`;
 }
 
-function comparison(attr: QueryAttribute, scalar: Scalar, op: CompareOp, value: FilterValue): SQL {
-  if (value === null) {
-    if (op === 'eq') return sql`(not ${present(attr, scalar)})`;
-    if (op === 'ne') return present(attr, scalar);
-    throw invalidFilter(`"${op} null" is not a valid comparison`);
-  }
-  if (op === 'ne') return sql`(not coalesce(${comparison(attr, scalar, 'eq', value)}, false))`;
+function comparison(attr: QueryAttribute, scalar: Scalar, op: Exclude<CompareOp, 'ne'>, value: Exclude<FilterValue, null>): SQL {
   if (attr.type === 'complex') throw invalidFilter(`${attr.name} is complex: compare one of its sub-attributes`);
   if (op === 'co' || op === 'sw' || op === 'ew') return like(attr, scalar, op, value);
   if ((attr.type === 'boolean' || attr.type === 'binary') && op !== 'eq') {

@@ -102,6 +102,8 @@ describe('filter → SQL on users, against PostgreSQL', () => {
     ['emails co "@work"', [ALICE, 'bob']],
     ['emails[primary eq true]', [ALICE]],
     ['emails pr', [ALICE, 'bob']],
+    ['emails.value ne "alice@home.com"', ['bob', 'carol']],
+    ['emails.value eq null', ['carol']],
     // co / sw / ew with LIKE wildcards escaped
     ['userName sw "AL"', [ALICE]],
     ['userName ew ".com"', [ALICE]],
