@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import postgres from 'postgres';
 import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres.js';
 import { runMigrations } from '../../src/db/migrate.js';
@@ -8,6 +10,8 @@ export interface BenchDatabase {
   url: string;
   /** where it runs, for the report */
   description: string;
+  /** the embedded server's postmaster, whose process tree's CPU time can be read; unknown for BENCH_DATABASE_URL */
+  postmasterPid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -44,8 +48,17 @@ export async function freshBenchDatabase(
   return {
     url,
     description: embedded ? `embedded PostgreSQL (${own.dataDir}, fsync off)` : 'BENCH_DATABASE_URL',
+    postmasterPid: embedded ? postmasterPid(path.join(own.dataDir, 'data')) : undefined,
     stop: async () => {
       await embedded?.stop();
     },
   };
+}
+
+/** postmaster.pid's first line is the postmaster's process id. */
+function postmasterPid(dataDir: string): number | undefined {
+  const file = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0]!, 10);
+  return Number.isInteger(pid) ? pid : undefined;
 }

@@ -4,11 +4,11 @@ export interface Row {
   reqPerSec?: number;
   p50Ms?: number;
   p99Ms?: number;
-  /** server CPU time per request */
-  cpuUs?: number;
+  /** CPU time per request of the server and of the database (NaN when not measurable) */
+  cpuUs?: [number, number];
   rssMb?: number;
   ceilingReqPerSec?: number;
-  ceilingCpuUs?: number;
+  ceilingCpuUs?: [number, number];
   /** our req/s over the ceiling's */
   ratio?: number;
   target?: string;
@@ -18,19 +18,32 @@ export interface Row {
 
 const fmt = (v: number | undefined, digits = 0) => (v === undefined || Number.isNaN(v) ? '' : v.toFixed(digits));
 
+const cpu = (v: [number, number] | undefined) => (v ? `${fmt(v[0])}${Number.isNaN(v[1]) ? '' : ` + ${fmt(v[1])}`}` : '');
+
+/**
+ * The ceiling's CPU cost per request over ours, server and database together: what the
+ * throughput ratio would be on a machine of our own, where CPU is the limit for both.
+ */
+export function cpuRatio(row: Row): number | undefined {
+  if (!row.cpuUs || !row.ceilingCpuUs) return undefined;
+  const total = ([server, db]: [number, number]) => server + (Number.isNaN(db) ? 0 : db);
+  return total(row.ceilingCpuUs) / total(row.cpuUs);
+}
+
 export function formatTable(rows: Row[]): string {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS MB', 'ceiling req/s', 'ceiling CPU µs/req', 'ratio', 'target', 'result', 'note'];
-  const textColumns = new Set([0, 9, 10, 11]);
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'CPU µs/req server+db', 'ceiling req/s', 'ceiling CPU µs/req', 'ratio', 'CPU ratio', 'target', 'result', 'note'];
+  const textColumns = new Set([0, 10, 11, 12]);
   const lines = rows.map((r) => [
     r.scenario,
     fmt(r.reqPerSec),
     fmt(r.p50Ms, 1),
     fmt(r.p99Ms, 1),
-    fmt(r.cpuUs),
     fmt(r.rssMb),
+    cpu(r.cpuUs),
     fmt(r.ceilingReqPerSec),
-    fmt(r.ceilingCpuUs),
+    cpu(r.ceilingCpuUs),
     fmt(r.ratio, 2),
+    fmt(cpuRatio(r), 2),
     r.target ?? '',
     r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
     r.note ?? '',
