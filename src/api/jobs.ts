@@ -5,7 +5,7 @@ import { JobProblem, type JobService, type JobSettings } from '../jobs/service.j
 import { OnDemandTooManyMembers } from '../provisioning/index.js';
 import { dialectSchema, provisioningConfigSchema } from '../provisioning/config.js';
 import type { JobCommand, ResetScope } from '../workflows/job-machine.js';
-import { badRequest, conflict, notFound } from './problem.js';
+import { badRequest, conflict, notFound, Problem } from './problem.js';
 import { parseInput } from './validate.js';
 
 /** api.md "Provisioning jobs": thin routes over the job service. */
@@ -41,6 +41,13 @@ function configPart(body: Record<string, unknown>, dialect: string | undefined):
   return dialect === undefined ? config : { ...config, dialect };
 }
 
+const PROBLEMS: Record<JobProblem['kind'], (detail: string) => Problem> = {
+  notFound,
+  conflict,
+  invalid: (detail) => badRequest(detail),
+  unavailable: (detail) => new Problem(503, 'Service Unavailable', detail),
+};
+
 const SIMPLE_CONTROLS: Record<string, JobCommand> = {
   start: { type: 'start' },
   pause: { type: 'pause' },
@@ -60,7 +67,7 @@ export function jobsRouter(jobs: JobService): Router {
       await handler(req, res);
     } catch (error) {
       if (error instanceof JobProblem) {
-        throw error.kind === 'notFound' ? notFound(error.message) : error.kind === 'conflict' ? conflict(error.message) : badRequest(error.message);
+        throw PROBLEMS[error.kind](error.message);
       }
       if (error instanceof OnDemandTooManyMembers) throw badRequest(error.message);
       throw error;

@@ -25,7 +25,7 @@ import { jobIdKey, stateKey } from '../workflows/search-attributes.js';
  */
 
 export class JobProblem extends Error {
-  constructor(readonly kind: 'notFound' | 'conflict' | 'invalid', message: string) {
+  constructor(readonly kind: 'notFound' | 'conflict' | 'invalid' | 'unavailable', message: string) {
     super(message);
   }
 }
@@ -76,6 +76,7 @@ export interface JobStatusResponse extends Omit<JobStatusView, 'escrowsPruned'> 
 
 type JobRow = typeof provisioningJobs.$inferSelect;
 
+const FAILED_PRECONDITION = 9;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Changing any of these changes which objects are in scope or what they look like: the next cycle is a full one. */
@@ -250,7 +251,13 @@ export function createJobService(deps: JobServiceDeps) {
     },
 
     async status(id: string): Promise<JobStatusResponse> {
-      const view = await withWorkflow(id, () => handleOf(id).query(statusQuery));
+      const view = await withWorkflow(id, () => handleOf(id).query(statusQuery)).catch((error: unknown) => {
+        // a query is answered by a worker: none polling is an outage to report, not a failure of the request
+        if ((error as { cause?: { code?: number } }).cause?.code === FAILED_PRECONDITION) {
+          throw new JobProblem('unavailable', 'no provisioning worker is running to answer for this job; start `scimflow worker`');
+        }
+        throw error;
+      });
       const rows = await sql<{ object_type: string; n: string }[]>`
         select object_type, count(*) as n from provisioning_links where job_id = ${id} group by object_type`;
       const count = (type: string) => Number(rows.find((r) => r.object_type === type)?.n ?? 0);

@@ -1,5 +1,6 @@
-import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { FinishedCycle, JobActivities } from '../activities/index.js';
+import { allHandlersFinished, condition, defineUpdate, setHandler } from '@temporalio/workflow';
+import type { FinishedCycle } from '../activities/index.js';
+import { activities } from './job-activities.js';
 import type { Cycle } from '../provisioning/engine/context.js';
 
 /**
@@ -12,12 +13,6 @@ export const previewWorkflowId = (jobId: string, requestId: string) => `provisio
 
 /** Answers once the cycle exists, with its id: the caller filters the log by it. */
 export const previewStartedUpdate = defineUpdate<{ cycleId: string }>('previewStarted');
-
-const activities = proxyActivities<JobActivities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
 
 export async function previewCycle(input: { jobId: string }): Promise<FinishedCycle> {
   let cycle: Cycle | null = null;

@@ -1,8 +1,9 @@
 import {
   ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, defineUpdate,
-  proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { BegunCycle, FinishedCycle, JobActivities } from '../activities/index.js';
+import type { BegunCycle, FinishedCycle } from '../activities/index.js';
+import { activities } from './job-activities.js';
 // pure arithmetic shared with the engine, safe in workflow code
 import { addCounts, emptyCounts, type CycleCounts } from '../provisioning/engine/counts.js';
 import type { Cycle } from '../provisioning/engine/context.js';
@@ -57,12 +58,6 @@ export interface JobStatusView {
 
 export const statusQuery = defineQuery<JobStatusView>('status');
 export const controlUpdate = defineUpdate<JobStatusView, [JobCommand]>('control');
-
-const activities = proxyActivities<JobActivities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
 
 export function progressOf(running: RunningCycle): CycleProgress {
   const processed = running.counts.users + running.counts.groups;
