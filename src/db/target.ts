@@ -13,7 +13,8 @@ export const scimUsers = pgTable('scim_users', {
   userName: text('user_name').notNull(),
   externalId: text('external_id'),
   displayName: text('display_name'),
-  active: boolean('active').notNull().default(true),
+  /** null when the user has no `active` value, so filters treat it as absent like any attribute */
+  active: boolean('active'),
   /** value of the first `emails` entry whose type is "work" (any case) */
   workEmail: text('work_email'),
   /**

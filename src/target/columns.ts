@@ -6,7 +6,7 @@ export interface UserColumns {
   userName: string;
   externalId: string | null;
   displayName: string | null;
-  active: boolean;
+  active: boolean | null;
   workEmail: string | null;
   workEmailsMultiple: boolean;
   nameFormatted: string | null;
@@ -27,8 +27,7 @@ export function userColumns(resource: Record<string, unknown>): UserColumns {
     userName: String(resource.userName),
     externalId: text(resource.externalId),
     displayName: text(resource.displayName),
-    // RFC 7643 leaves active's default to the provider: a user without it is active
-    active: resource.active !== false,
+    active: typeof resource.active === 'boolean' ? resource.active : null,
     workEmail: workEmails[0] ?? null,
     workEmailsMultiple: workEmails.length > 1,
     nameFormatted: text(name.formatted),

@@ -180,7 +180,7 @@ const columns: Record<ResourceType['name'], Record<string, Scalar>> = {
     userName: { text: sql`${users.userName}`, alwaysPresent: true },
     externalId: { text: sql`${users.externalId}` },
     displayName: { text: sql`${users.displayName}` },
-    active: { text: sql`${users.active}::text`, column: sql`${users.active}`, alwaysPresent: true },
+    active: { text: sql`${users.active}::text`, column: sql`${users.active}` },
     'name.formatted': { text: sql`${users.nameFormatted}` },
     'meta.created': { text: sql`${users.createdAt}::text`, column: sql`${users.createdAt}`, alwaysPresent: true },
     'meta.lastModified': { text: sql`${users.lastModified}::text`, column: sql`${users.lastModified}`, alwaysPresent: true },

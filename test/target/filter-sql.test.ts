@@ -86,7 +86,8 @@ describe('filter → SQL on users, against PostgreSQL', () => {
     ['externalId eq "EXT-A"', []],
     ['displayName eq "alice smith"', [ALICE]],
     ['name.formatted eq "ALICE SMITH"', [ALICE]],
-    ['active eq true', [ALICE, 'carol']],
+    ['active eq true', [ALICE]],
+    ['active pr', [ALICE, 'bob']],
     ['active eq false', ['bob']],
     ['active eq "False"', ['bob']],
     [`id eq "${'00000000-0000-4000-8000-000000000000'}"`, []],
@@ -145,8 +146,8 @@ describe('filter → SQL on users, against PostgreSQL', () => {
     ['meta.resourceType eq "User"', [ALICE, 'bob', 'carol']],
     // logic and precedence
     ['userName eq "bob" or userName eq "carol" and active eq false', ['bob']],
-    ['(userName eq "bob" or userName eq "carol") and active eq true', ['carol']],
-    ['not (userName eq "bob" or active eq true)', []],
+    ['(userName eq "bob" or userName eq "alice@example.com") and active eq true', [ALICE]],
+    ['not (userName eq "bob" or active eq true)', ['carol']],
     ['phoneNumbers[type eq "work" and value sw "+1"] and title pr', [ALICE]],
   ];
 

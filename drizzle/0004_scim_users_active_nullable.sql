@@ -1,0 +1,2 @@
+ALTER TABLE "scim_users" ALTER COLUMN "active" DROP DEFAULT;--> statement-breakpoint
+ALTER TABLE "scim_users" ALTER COLUMN "active" DROP NOT NULL;
