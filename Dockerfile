@@ -8,6 +8,8 @@ COPY bin ./bin
 COPY src ./src
 COPY drizzle ./drizzle
 COPY tsconfig.json ./
+# the worker runs workflow code bundled ahead of time (dist/workflow-bundle.js)
+RUN node bin/scimflow.js build-workflows
 USER node
 ENTRYPOINT ["node", "bin/scimflow.js"]
 CMD ["api"]
