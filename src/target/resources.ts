@@ -3,7 +3,7 @@ import type { Database, Sql } from '../db/client.js';
 import { invalidValue, notFound, preconditionFailed, ScimError } from '../scim/errors.js';
 import { parseAttrPath, parseFilter } from '../scim/filter.js';
 import { applyPatch } from '../scim/patch.js';
-import { checkReplace, jsonEqual, parseResource, type ScimResource } from '../scim/resource.js';
+import { canonicalResource, checkReplace, jsonEqual, parseResource, type ScimResource } from '../scim/resource.js';
 import type { ResourceType } from '../scim/schemas.js';
 import { filterToSql, sortExpression } from './filter-sql.js';
 import { groupStore } from './groups.js';
@@ -269,7 +269,8 @@ export class ResourceService {
 
   private render(scope: TenantScope, store: Store, row: StoredRow): ResourceOutcome {
     const location = `${scope.baseUrl}${store.type.endpoint}/${row.id}`;
-    const { schemas, ...attributes } = row.resource;
+    // jsonb keeps keys in its own order; answer in schema order, as clients print it
+    const { schemas, ...attributes } = canonicalResource(store.type, row.resource);
     const resource: ScimResource = { schemas, id: row.id, ...attributes };
     if (row.members?.length) {
       resource.members = row.members.map((m) => ({
