@@ -6,6 +6,7 @@ import { connect } from '../db/client.js';
 import { startServer } from '../api/server.js';
 import { startDevStack } from '../dev/stack.js';
 import { adminCommands } from './admin.js';
+import { jobCommands } from './jobs.js';
 import { buildWorkflowBundle, runWorker } from './worker.js';
 import { connectJobService } from '../jobs/runtime.js';
 import { DEFAULT_TASK_QUEUE } from '../jobs/temporal.js';
@@ -72,6 +73,7 @@ program.command('dev')
   });
 
 adminCommands(program);
+jobCommands(program);
 
 function onShutdown(stop: () => Promise<void>): void {
   let stopping = false;
