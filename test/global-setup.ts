@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/dev/embedded-postgres.js';
 import { startDevTemporal, type DevTemporal } from '../src/dev/temporal.js';
-import { SEARCH_ATTRIBUTES } from '../src/jobs/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
 
 /**
  * One PostgreSQL for the whole run: the machine's own when TEST_DATABASE_URL is set,
@@ -36,15 +36,20 @@ function freePort(): Promise<number> {
 
 export async function setup(project: TestProject): Promise<void> {
   let url = process.env.TEST_DATABASE_URL;
-  const [postgres, devTemporal] = await Promise.all([
+  const [postgres, devTemporal] = await Promise.allSettled([
     url ? undefined : startEmbeddedPostgres('.data/test-postgres', { database: 'postgres', durable: false }),
     freePort().then((port) => startDevTemporal({ port, namespace: 'default', searchAttributes: SEARCH_ATTRIBUTES })),
   ]);
-  embedded = postgres;
-  temporal = devTemporal;
+  // whichever started is stopped again when the other did not
+  embedded = postgres.status === 'fulfilled' ? postgres.value : undefined;
+  temporal = devTemporal.status === 'fulfilled' ? devTemporal.value : undefined;
+  if (postgres.status === 'rejected' || devTemporal.status === 'rejected') {
+    await teardown();
+    throw postgres.status === 'rejected' ? postgres.reason : (devTemporal as PromiseRejectedResult).reason;
+  }
   url ??= embedded!.url;
+  project.provide('temporalAddress', temporal!.address);
   project.provide('adminDatabaseUrl', url);
-  project.provide('temporalAddress', temporal.address);
 }
 
 export async function teardown(): Promise<void> {
