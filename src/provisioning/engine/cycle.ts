@@ -74,6 +74,11 @@ export async function runCyclePage(ctx: SyncContext, cycle: Cycle, cursor: Cycle
   }
   await addCycleCounts(ctx, cycle, result.counts);
   const next = result.after === null ? nextPhase(cycle.kind, cursor.phase, cycle.watermarkFrom) : { phase: cursor.phase, after: result.after };
+  if (result.after === null && cycle.kind === 'initial' && (cursor.phase === 'users' || cursor.phase === 'groups')) {
+    // an initial cycle has just written up to one link per object: the later phases join
+    // against them, and plans made on the statistics of an empty table scan it per row
+    await ctx.sql`analyze provisioning_links`;
+  }
   return { cursor: next, counts: result.counts };
 }
 
