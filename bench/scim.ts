@@ -250,7 +250,7 @@ async function main(): Promise<void> {
 
     let peakRss = 0;
     const chosen = scenarios.filter((s) => selected(s.key));
-    if (chosen.length === 0) for (const kind of ['get', 'get', 'write', 'write'] as const) await runCeiling(kind);
+    if (chosen.length === 0 && selected('ceiling')) for (const kind of ['get', 'get', 'write', 'write'] as const) await runCeiling(kind);
     for (const scenario of chosen) {
       const minRatio = scenario.kind === 'get' ? TARGET.getRatio : TARGET.writeRatio;
       const target = `≥ ${minRatio}× ceiling`;
