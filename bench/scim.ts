@@ -12,7 +12,8 @@
  *
  * Env: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_USERS,
  * BENCH_GROUPS (1,000 small groups), BENCH_MEMBER_OPS (500), BENCH_BULK_PATCHES (5),
- * BENCH_ONLY (comma-separated scenario keys, or "ceiling"), BENCH_DATABASE_URL,
+ * BENCH_ONLY (comma-separated: filter-username, filter-email, get-by-id, filter-group,
+ * post-user, patch-user, members; or ceiling alone), BENCH_DATABASE_URL,
  * BENCH_CPU_PROF (a directory: profile the API with --cpu-prof into it).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
