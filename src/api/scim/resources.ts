@@ -60,18 +60,24 @@ function queryOf(req: Request): Parameters {
 
 const projectionAsked = (params: ProjectionParams) => params.attributes !== undefined || params.excludedAttributes !== undefined;
 
+/** Entra's group lookup: `excludedAttributes=members` and nothing else. */
+const onlyMembersExcluded = (params: ProjectionParams) =>
+  params.attributes === undefined && typeof params.excludedAttributes === 'string' && /^\s*members\s*$/i.test(params.excludedAttributes);
+
 /**
  * Without attributes/excludedAttributes the stored resource is already what a client gets:
  * storage never keeps `returned: never` attributes (password is writeOnly and dropped on
- * input) and no attribute is `returned: request`. Skipping the walk matters on hot paths.
+ * input) and no attribute is `returned: request`. Excluding only `members` is the same, as
+ * members are then not read at all. Skipping the walk matters on hot paths.
  */
 function projected(type: ResourceType, resource: ScimResource, params: ProjectionParams): ScimResource {
-  return projectionAsked(params) ? project(type, resource, params) : resource;
+  return projectionAsked(params) && !onlyMembersExcluded(params) ? project(type, resource, params) : resource;
 }
 
 /** Only Groups have member rows; only a projection can leave them out. */
 function withMembers(typeName: ResourceTypeName | undefined, params: ProjectionParams): boolean {
-  return typeName !== 'User' && (!projectionAsked(params) || membersRequested(params));
+  if (typeName === 'User' || onlyMembersExcluded(params)) return false;
+  return !projectionAsked(params) || membersRequested(params);
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
