@@ -90,6 +90,12 @@ describe('runBulk: scheduling and bulkId references', () => {
     ]);
   });
 
+  it('fails a reference to a malformed POST as a failed reference (409), not an unknown one', async () => {
+    const { results, applied } = await run([postGroup('g', ['bulkId:broken']), { method: 'POST', path: '/Printers', bulkId: 'broken', data: {} }]);
+    expect(applied).toEqual([]);
+    expect(results.map((r) => r.status)).toEqual(['409', '400']);
+  });
+
   it('answers 400 invalidValue for a bulkId no POST in the request defines', async () => {
     const { results } = await run([addMembers('/Groups/00000000-0000-4000-8000-000000000001', ['bulkId:ghost'])]);
     expect(results[0]).toMatchObject({ status: '400', response: { scimType: 'invalidValue' }, location: `${BASE}/Groups/00000000-0000-4000-8000-000000000001` });

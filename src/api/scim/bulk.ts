@@ -190,8 +190,12 @@ export async function runBulk(
   request: BulkRequest,
   options: { baseUrl: string; apply: ApplyOperation; onUnexpectedError: (err: unknown) => void },
 ): Promise<BulkOperationResult[]> {
+  // a malformed POST still defines its bulkId: what refers to it fails as "failed", not "unknown"
   const defined = new Set<string>();
-  for (const p of request.operations) if (p.valid && p.operation.bulkId) defined.add(p.operation.bulkId);
+  for (const p of request.operations) {
+    const bulkId = p.valid ? p.operation.bulkId : p.bulkId;
+    if (bulkId) defined.add(bulkId);
+  }
 
   const results = new Map<number, BulkOperationResult>();
   const created = new Map<string, string>();
