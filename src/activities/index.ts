@@ -4,7 +4,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import { provisioningCycles, provisioningEscrows, provisioningJobs, provisioningLinks, provisioningPendingDeletions, type JobState, type QuarantineState } from '../db/provisioning.js';
 import {
   ENTRA_QUARANTINE_THRESHOLDS, JobNotFound, SyncJobFailure, finishCycle, firstCursor, isCycleCursor, openJob, runCyclePage, startCycle,
-  type Cycle, type CycleCounts, type CycleCursor, type EngineDeps, type OpenJobOptions, type OpenedJob, type QuarantineThresholds,
+  type Cycle, type CycleCounts, type CycleCursor, type CyclePhase, type EngineDeps, type OpenJobOptions, type OpenedJob, type QuarantineThresholds,
 } from '../provisioning/index.js';
 import { addCounts, emptyCounts } from '../provisioning/engine/counts.js';
 import { executeDeletions } from '../provisioning/engine/deprovision.js';
@@ -42,6 +42,8 @@ export interface PagesInput {
   jobId: string;
   cycle: Cycle;
   cursor: CycleCursor | null;
+  /** stop at the end of this phase (a lane running beside another), or null to go on through the phases */
+  only?: CyclePhase | null;
 }
 
 export interface PagesResult {
@@ -109,10 +111,10 @@ export function createActivities(deps: ActivityDeps) {
       const resumed = context.info.heartbeatDetails as { cursor: unknown; counts: CycleCounts } | undefined;
       let cursor = resumed && isCycleCursor(resumed.cursor) ? resumed.cursor : input.cursor;
       let counts = resumed ? addCounts(emptyCounts(), resumed.counts) : emptyCounts();
-      if (!cursor) return { cursor: null, counts };
+      if (!cursor || (input.only && cursor.phase !== input.only)) return { cursor, counts };
       const deadline = Date.now() + (deps.sliceMs ?? DEFAULT_SLICE_MS);
       return withJob(input.jobId, input.cycle.dryRun, async (ctx) => {
-        while (cursor && Date.now() < deadline) {
+        while (cursor && Date.now() < deadline && (!input.only || cursor.phase === input.only)) {
           const page = await runCyclePage(ctx, input.cycle, cursor);
           cursor = page.cursor;
           counts = addCounts(counts, page.counts);

@@ -7,7 +7,7 @@ import { activities } from './job-activities.js';
 // pure arithmetic shared with the engine, safe in workflow code
 import { addCounts, emptyCounts, type CycleCounts } from '../provisioning/engine/counts.js';
 import type { Cycle } from '../provisioning/engine/context.js';
-import type { CycleCursor } from '../provisioning/engine/plan.js';
+import { laneDone, lanesAt, nextLanes, type Lane } from './cycle-lanes.js';
 import {
   abandonsSuspendedCycle, applyCommand, cycleDue, cycleFailed, cycleFinished, cycleStarted, nextRunAt, prunesEscrows, refusal,
   type CycleKind, type JobCommand, type JobMachine, type JobStatus, type LastCycle, type Quarantine, type QuarantineReason,
@@ -27,8 +27,8 @@ export const jobWorkflowId = (jobId: string) => `provisioning-job-${jobId}`;
 /** A cycle under way; carried across continue-as-new when the server asks for one mid-cycle. */
 export interface RunningCycle {
   cycle: Cycle;
-  /** the next page to run; null once the pages are done and only the finish remains */
-  cursor: CycleCursor | null;
+  /** the pages still to run (none once only the finish remains) */
+  lanes: Lane[];
   startedAt: string;
   total: number;
   counts: CycleCounts;
@@ -62,7 +62,7 @@ export const controlUpdate = defineUpdate<JobStatusView, [JobCommand]>('control'
 export function progressOf(running: RunningCycle): CycleProgress {
   const processed = running.counts.users + running.counts.groups;
   const total = Math.max(running.total, processed);
-  const percent = running.cursor === null ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((processed / total) * 100));
+  const percent = running.lanes.length === 0 ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((processed / total) * 100));
   return { percent, processed, total };
 }
 
@@ -156,9 +156,16 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
           return false;
         }
       }
-      if (running.cursor === null) break;
-      const page = await activities.syncPages({ jobId, cycle: running.cycle, cursor: running.cursor });
-      running = { ...running, cursor: page.cursor, counts: addCounts(running.counts, page.counts) };
+      if (running.lanes.length === 0) break;
+      const { cycle } = running;
+      const pages = await Promise.all(running.lanes.map((lane) => (laneDone(lane)
+        ? { cursor: lane.cursor, counts: emptyCounts() }
+        : activities.syncPages({ jobId, cycle, cursor: lane.cursor!, only: lane.only }))));
+      running = {
+        ...running,
+        lanes: nextLanes(running.lanes.map((lane, i) => ({ ...lane, cursor: pages[i]!.cursor }))),
+        counts: pages.reduce((sum, page) => addCounts(sum, page.counts), running.counts),
+      };
       publish();
       if (workflowInfo().continueAsNewSuggested) await continueAsNewNow();
     }
@@ -182,7 +189,7 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
     if (reset) await activities.resetJob({ jobId, resetScope: reset, keepDeletionsOf: release });
     if (release) await activities.releaseDeletions({ jobId, cycleId: release });
     const begun: BegunCycle = await activities.beginCycle({ jobId, dryRun: false });
-    running = { cycle: begun.cycle, cursor: begun.cursor, startedAt: new Date().toISOString(), total: begun.total, counts: emptyCounts() };
+    running = { cycle: begun.cycle, lanes: lanesAt(begun.cursor), startedAt: new Date().toISOString(), total: begun.total, counts: emptyCounts() };
     publish();
   };
 
