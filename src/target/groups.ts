@@ -11,6 +11,7 @@ export const groupStore: Store = {
   type: GROUP,
   table: scimGroups,
   columns: groupColumns,
+  patchProbe: { schemas: [GROUP.schema.id], displayName: 'probe' },
   uniqueIndex: 'scim_groups_display_name_key',
   conflict: (resource) => `a group named "${String(resource.displayName)}" already exists`,
 };

@@ -1,9 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { invalidValue, notFound } from '../scim/errors.js';
+import { invalidValue } from '../scim/errors.js';
 import type { MemberChange } from '../scim/patch.js';
 import type { MemberRef } from '../scim/resource.js';
 import { query, type Executor } from './executor.js';
-import { iso } from './store.js';
+import { groupStore } from './groups.js';
+import { rowFields, toStoredRow, type RawRow, type StoredRow } from './store.js';
 
 /**
  * Group memberships as rows. Every statement here is set-based and touches only the members
@@ -33,7 +34,7 @@ interface ChangeStatement {
  * Adds only when every id is a user or group of the tenant: otherwise nothing is inserted
  * and the caller reports the missing ones.
  */
-function adding(tenantId: string, groupId: string, values: readonly string[]): ChangeStatement {
+function adding(tenantId: string, groupId: string, values: readonly string[], guard: SQL): ChangeStatement {
   const ids = memberIds(values);
   if (ids.includes(groupId)) throw invalidValue('a group cannot be a member of itself');
   return {
@@ -47,14 +48,14 @@ function adding(tenantId: string, groupId: string, values: readonly string[]): C
     changed as (
       insert into scim_group_members (group_id, member_id, member_type, tenant_id)
       select ${groupId}, id, member_type, ${tenantId} from found
-      where (select count(*) from found) = ${ids.length}
+      where (select count(*) from found) = ${ids.length}${guard}
       on conflict do nothing
       returning 1
     )`,
   };
 }
 
-function removing(groupId: string, values: readonly string[] | undefined, keep = false): ChangeStatement {
+function removing(groupId: string, values: readonly string[] | undefined, guard: SQL, keep = false): ChangeStatement {
   // an id that is not a uuid cannot be a member: there is nothing to remove for it
   const ids = values && [...new Set(values.filter((v) => UUID.test(v)).map((v) => v.toLowerCase()))];
   const which = ids === undefined ? sql``
@@ -63,37 +64,40 @@ function removing(groupId: string, values: readonly string[] | undefined, keep =
   return {
     required: [],
     ctes: sql`found as (select null::uuid as id where false),
-    changed as (delete from scim_group_members where group_id = ${groupId}${which} returning 1)`,
+    changed as (delete from scim_group_members where group_id = ${groupId}${which}${guard} returning 1)`,
   };
 }
 
-function statementsFor(tenantId: string, groupId: string, change: MemberChange): ChangeStatement[] {
+/** `guard` (SQL starting with ` and`) keeps a statement from changing anything when false. */
+function statementsFor(tenantId: string, groupId: string, change: MemberChange, guard: SQL = sql``): ChangeStatement[] {
   switch (change.kind) {
-    case 'add': return [adding(tenantId, groupId, valuesOf(change.members))];
-    case 'remove': return [removing(groupId, change.values)];
-    case 'removeAll': return [removing(groupId, undefined)];
-    case 'replaceAll': return [removing(groupId, valuesOf(change.members), true), adding(tenantId, groupId, valuesOf(change.members))];
+    case 'add': return [adding(tenantId, groupId, valuesOf(change.members), guard)];
+    case 'remove': return [removing(groupId, change.values, guard)];
+    case 'removeAll': return [removing(groupId, undefined, guard)];
+    case 'replaceAll': {
+      const members = valuesOf(change.members);
+      return [removing(groupId, members, guard, true), adding(tenantId, groupId, members, guard)];
+    }
   }
 }
 
-/** Runs one change, optionally with `then` (more CTEs that may read `changed`). */
-async function run(
-  executor: Executor, statement: ChangeStatement, then: SQL = sql``, select: SQL = sql``,
-): Promise<{ changed: number; row: Record<string, unknown> }> {
-  const [row] = await query<{ changed: number; found: string[] | null }>(executor, sql`
-    with ${statement.ctes}${then}
-    select (select count(*)::int from changed) as changed, (select array_agg(id::text) from found) as found${select}`);
-  const found = new Set(row!.found ?? []);
-  const missing = statement.required.filter((id) => !found.has(id));
+function checkFound(statement: ChangeStatement, found: string[] | null): void {
+  const present = new Set(found ?? []);
+  const missing = statement.required.filter((id) => !present.has(id));
   if (missing.length > 0) throw invalidValue(`members not found in this tenant: ${missing.slice(0, 10).join(', ')}`);
-  return { changed: row!.changed, row: row! };
 }
 
-/** Applies PATCH/PUT member changes in order; returns the number of rows that changed. */
+/** Applies PATCH/PUT member changes in order, in the caller's transaction; returns the number of rows that changed. */
 export async function applyMemberChanges(tx: Executor, tenantId: string, groupId: string, changes: readonly MemberChange[]): Promise<number> {
   let changed = 0;
   for (const change of changes) {
-    for (const statement of statementsFor(tenantId, groupId, change)) changed += (await run(tx, statement)).changed;
+    for (const statement of statementsFor(tenantId, groupId, change)) {
+      const [row] = await query<{ changed: number; found: string[] | null }>(tx, sql`
+        with ${statement.ctes}
+        select (select count(*)::int from changed) as changed, (select array_agg(id::text) from found) as found`);
+      checkFound(statement, row!.found);
+      changed += row!.changed;
+    }
   }
   return changed;
 }
@@ -102,25 +106,25 @@ export async function applyMemberChanges(tx: Executor, tenantId: string, groupId
 export const isSingleStatement = (change: MemberChange) => change.kind !== 'replaceAll';
 
 /**
- * One member change and the group's version bump (when a row changed) as one statement:
- * atomic without a transaction. Entra's member PATCHes take this path. Returns the new
- * version, or undefined when nothing changed.
+ * One member change of a group, checked to be the tenant's, and the group's version bump
+ * (when a row changed), as one statement: atomic without a transaction and without reading
+ * the group first. Entra's member PATCHes take this path. Returns the group's row as it now
+ * is (without members), or undefined when the tenant has no such group.
  */
-export async function changeMembersOf(
-  executor: Executor, tenantId: string, groupId: string, change: MemberChange,
-): Promise<{ version: number; lastModified: string } | undefined> {
-  const [statement] = statementsFor(tenantId, groupId, change);
-  try {
-    const { row } = await run(executor, statement!, sql`,
+export async function changeMembersOf(executor: Executor, tenantId: string, groupId: string, change: MemberChange): Promise<StoredRow | undefined> {
+  const fields = rowFields(groupStore, false);
+  const [statement] = statementsFor(tenantId, groupId, change, sql` and exists (select 1 from grp)`);
+  const [row] = await query<RawRow & { found: string[] | null }>(executor, sql`
+    with grp as (select ${fields} from scim_groups where scim_groups.id = ${groupId} and scim_groups.tenant_id = ${tenantId}),
+    ${statement!.ctes},
     touched as (
       update scim_groups set version = version + 1, last_modified = now()
-      where id = ${groupId} and tenant_id = ${tenantId} and exists (select 1 from changed)
-      returning version, ${sql.raw(iso('last_modified'))} as last_modified
-    )`, sql`, (select version from touched) as version, (select last_modified from touched) as last_modified`);
-    return row.version === null ? undefined : { version: row.version as number, lastModified: row.last_modified as string };
-  } catch (err) {
-    // the group was deleted since it was read: the membership's foreign key refuses the row
-    if ((err as { code?: string }).code === '23503') throw notFound(`Group ${groupId} not found`);
-    throw err;
-  }
+      where scim_groups.id = ${groupId} and scim_groups.tenant_id = ${tenantId} and exists (select 1 from changed)
+      returning ${fields}
+    )
+    select r.*, (select array_agg(id::text) from found) as found
+    from (select * from touched union all select * from grp where not exists (select 1 from touched)) r`);
+  if (!row) return undefined;
+  checkFound(statement!, row.found);
+  return toStoredRow(row);
 }

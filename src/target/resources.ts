@@ -1,10 +1,11 @@
 import { getTableName, sql, type SQL } from 'drizzle-orm';
 import type { Database, Sql } from '../db/client.js';
 import { invalidValue, notFound, preconditionFailed, ScimError } from '../scim/errors.js';
-import { parseAttrPath, parseFilter } from '../scim/filter.js';
-import { applyPatch } from '../scim/patch.js';
+import { parseAttrPath, parseFilter, parsePatchPath } from '../scim/filter.js';
+import { readPatchRequest } from '../scim/entra.js';
+import { applyPatch, type MemberChange } from '../scim/patch.js';
 import { canonicalResource, checkReplace, jsonEqual, parseResource, type ScimResource } from '../scim/resource.js';
-import type { ResourceType } from '../scim/schemas.js';
+import { resolveAttribute, type ResourceType } from '../scim/schemas.js';
 import { filterToSql, sortExpression } from './filter-sql.js';
 import { groupStore } from './groups.js';
 import { clientOf, query, type Executor } from './executor.js';
@@ -130,8 +131,11 @@ export class ResourceService {
   async patch(scope: TenantScope, typeName: ResourceTypeName, id: string, body: unknown, options: WriteOptions = {}): Promise<ResourceOutcome> {
     const store = stores[typeName];
     if (!UUID.test(id)) throw missing(store, id);
+    const withMembers = options.withMembers ?? true;
+    const memberChange = options.ifMatch === undefined ? onlyMemberChange(store, body) : undefined;
+    if (memberChange) return this.changeMembers(scope, store, id, memberChange, withMembers);
     for (let attempt = 0; options.ifMatch === undefined && attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-      const outcome = await this.patchOptimistically(scope, store, id, body, options.withMembers ?? true);
+      const outcome = await this.patchOptimistically(scope, store, id, body, withMembers);
       if (outcome === 'locked') break;
       if (outcome !== 'conflict') return outcome;
     }
@@ -151,16 +155,25 @@ export class ResourceService {
     const result = applyPatch(store.type, current.resource, body);
     const document = result.changed && !jsonEqual(current.resource, result.resource) ? result.resource : undefined;
     const changes = result.changed ? result.memberChanges : [];
-    const reread = async (row: StoredRow) =>
-      this.render(scope, store, withMembers && store.type.rowsAttribute ? (await selectRow(this.sql, store, scope.tenantId, id, true)) ?? row : row);
     if (changes.length === 0) {
-      if (!document) return reread(current);
+      if (!document) return this.withMembersIfAsked(scope, store, current, withMembers);
       const row = await updateRow(this.sql, store, scope.tenantId, id, document, withMembers, current.version);
       return row ? this.render(scope, store, row) : 'conflict';
     }
     if (document || changes.length > 1 || !isSingleStatement(changes[0]!)) return 'locked';
-    const touched = await changeMembersOf(this.sql, scope.tenantId, id, changes[0]!);
-    return reread(touched ? { ...current, ...touched } : current);
+    return this.changeMembers(scope, store, id, changes[0]!, withMembers);
+  }
+
+  private async changeMembers(scope: TenantScope, store: Store, id: string, change: MemberChange, withMembers: boolean): Promise<ResourceOutcome> {
+    const row = await changeMembersOf(this.sql, scope.tenantId, id, change);
+    if (!row) throw missing(store, id);
+    return this.withMembersIfAsked(scope, store, row, withMembers);
+  }
+
+  /** A row read without members, answered with them when they were asked for. */
+  private async withMembersIfAsked(scope: TenantScope, store: Store, row: StoredRow, withMembers: boolean): Promise<ResourceOutcome> {
+    const full = withMembers && store.type.rowsAttribute ? await selectRow(this.sql, store, scope.tenantId, row.id, true) : undefined;
+    return this.render(scope, store, full ?? row);
   }
 
   async delete(scope: TenantScope, typeName: ResourceTypeName, id: string, options: WriteOptions = {}): Promise<void> {
@@ -283,6 +296,30 @@ export class ResourceService {
     const etag = etagOf(row.version);
     resource.meta = { resourceType: store.type.name, created: row.created, lastModified: row.lastModified, location, version: etag };
     return { resource, version: row.version, etag, location };
+  }
+}
+
+/**
+ * The member change of a PATCH whose every operation has a path naming the rows attribute
+ * (`members`, `members[value eq "…"]`) and which is one statement: such a PATCH does not
+ * depend on the group's document, so it needs no read before the write. Anything else,
+ * including bodies that fail to parse, goes the general way and gets its errors there.
+ */
+function onlyMemberChange(store: Store, body: unknown): MemberChange | undefined {
+  const rows = store.type.rowsAttribute;
+  if (!rows || !store.patchProbe) return undefined;
+  try {
+    const operations = readPatchRequest(body);
+    const onRows = (path: string | undefined) => {
+      const location = path === undefined ? undefined : resolveAttribute(store.type, parsePatchPath(path).path);
+      return location !== undefined && !location.extension && location.attribute.name === rows;
+    };
+    if (operations.length === 0 || !operations.every((o) => onRows(o.path))) return undefined;
+    const { memberChanges } = applyPatch(store.type, store.patchProbe, body);
+    return memberChanges.length === 1 && isSingleStatement(memberChanges[0]!) ? memberChanges[0] : undefined;
+  } catch (err) {
+    if (err instanceof ScimError) return undefined;
+    throw err;
   }
 }
 

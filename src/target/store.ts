@@ -15,6 +15,11 @@ export interface Store {
   table: typeof scimUsers | typeof scimGroups;
   /** the indexed copies of attributes, keyed by the drizzle column key */
   columns(resource: ScimResource): object;
+  /**
+   * For types with a rows attribute: a minimal valid document (required attributes set) to
+   * run a PATCH that only changes rows against, without reading the real one
+   */
+  patchProbe?: ScimResource;
   /** the unique index a create or rename can collide with */
   uniqueIndex: string;
   conflict(resource: ScimResource): string;
@@ -36,7 +41,7 @@ export interface StoredRow {
   members?: StoredMember[];
 }
 
-export const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const tableOf = (store: Store) => sql.identifier(getTableName(store.table));
 

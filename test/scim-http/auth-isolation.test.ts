@@ -8,6 +8,7 @@ let acme: ScimClient;
 let globex: ScimClient;
 let acmeUser: string;
 let acmeGroup: string;
+let globexUser: string;
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -15,7 +16,7 @@ beforeAll(async () => {
   globex = await createTenant(app, 'globex');
   acmeUser = (await acme.request('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: 'secret@acme.example', externalId: 'a1' } })).body.id;
   acmeGroup = (await acme.request('POST', '/Groups', { body: { schemas: [GROUP_SCHEMA], displayName: 'Acme staff', members: [{ value: acmeUser }] } })).body.id;
-  await globex.request('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: 'someone@globex.example' } });
+  globexUser = (await globex.request('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: 'someone@globex.example' } })).body.id;
 });
 afterAll(async () => { await app?.close(); });
 
@@ -63,6 +64,8 @@ describe('tenant isolation', () => {
       ['DELETE', `/Users/${acmeUser}`, undefined],
       ['GET', `/Groups/${acmeGroup}`, undefined],
       ['PATCH', `/Groups/${acmeGroup}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members' }] }],
+      ['PATCH', `/Groups/${acmeGroup}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: [{ value: globexUser }] }] }],
+      ['PATCH', `/Groups/${acmeGroup}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${acmeUser}"]` }] }],
       ['DELETE', `/Groups/${acmeGroup}`, undefined],
     ] as const) {
       const res = await globex.request(method, path, { body });
@@ -71,7 +74,9 @@ describe('tenant isolation', () => {
     }
     const user = await acme.request('GET', `/Users/${acmeUser}`);
     expect(user.body).toMatchObject({ userName: 'secret@acme.example', meta: { version: 'W/"1"' } });
-    expect((await acme.request('GET', `/Groups/${acmeGroup}`)).body.members).toHaveLength(1);
+    const group = await acme.request('GET', `/Groups/${acmeGroup}`);
+    expect(group.body.members).toHaveLength(1);
+    expect(group.body.meta.version).toBe('W/"1"');
   });
 
   it('lists, counts and filters never include another tenant\'s resources', async () => {
