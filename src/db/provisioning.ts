@@ -99,6 +99,12 @@ export const provisioningCycles = pgTable('provisioning_cycles', {
   status: text('status').notNull().default('running').$type<'running' | 'succeeded' | 'failed' | 'stopped'>(),
 }, (t) => [index('provisioning_cycles_job_idx').on(t.jobId, t.startedAt.desc())]);
 
+/**
+ * The log's identities as one text, searched by `q` with a trigram index (pg_trgm) so a
+ * substring match on names and ids stays an index scan. Queries must repeat it verbatim.
+ */
+export const LOG_IDENTITY_TEXT = `(coalesce(source_id, '') || ' ' || coalesce(source_display_name, '') || ' ' || coalesce(target_id, '') || ' ' || coalesce(target_display_name, ''))`;
+
 /** One row per object per operation (entra-provisioning.md §8; api.md log entry). */
 export const provisioningLogs = pgTable('provisioning_logs', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -124,6 +130,7 @@ export const provisioningLogs = pgTable('provisioning_logs', {
   index('provisioning_logs_source_idx').on(t.jobId, t.sourceId),
   index('provisioning_logs_status_idx').on(t.jobId, t.status),
   index('provisioning_logs_at_idx').on(t.jobId, t.at),
+  index('provisioning_logs_identity_trgm_idx').using('gin', sql.raw(`${LOG_IDENTITY_TEXT} gin_trgm_ops`)),
 ]);
 
 /**

@@ -1,0 +1,2 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;--> statement-breakpoint
+CREATE INDEX "provisioning_logs_identity_trgm_idx" ON "provisioning_logs" USING gin ((coalesce(source_id, '') || ' ' || coalesce(source_display_name, '') || ' ' || coalesce(target_id, '') || ' ' || coalesce(target_display_name, '')) gin_trgm_ops);
