@@ -3,3 +3,4 @@ export * from './tenants.js';
 export * from './target.js';
 export * from './provisioning.js';
 export * from './directory.js';
+export * from './notifications.js';
