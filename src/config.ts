@@ -18,6 +18,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: z.string().url().transform((u) => u.replace(/\/+$/, '')).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -32,6 +33,8 @@ export type Config = {
   dataDir: string;
   temporalDevPort: number;
   temporalUiPort: number;
+  /** where the web console links a job's workflow; in dev (no TEMPORAL_ADDRESS) the embedded server's UI */
+  temporalUiUrl: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 };
 
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     temporalDevPort: e.TEMPORAL_DEV_PORT,
     temporalUiPort: e.TEMPORAL_UI_PORT,
+    temporalUiUrl: e.TEMPORAL_UI_URL ?? (e.TEMPORAL_ADDRESS ? undefined : `http://localhost:${e.TEMPORAL_UI_PORT}`),
     logLevel: e.LOG_LEVEL,
   };
 }

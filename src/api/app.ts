@@ -6,8 +6,11 @@ import { Problem, notFound } from './problem.js';
 import { tenantsRouter } from './tenants.js';
 import { directoriesRouter } from './directories.js';
 import { jobsRouter } from './jobs.js';
+import { logsRouter } from './logs.js';
 import type { JobService } from '../jobs/service.js';
 import { scimRouter } from './scim/router.js';
+import { consoleApiRouter, type TemporalUi } from './console-api.js';
+import { consoleUi } from './ui.js';
 
 export interface AppDeps {
   db: Database;
@@ -16,6 +19,8 @@ export interface AppDeps {
   logger: Logger;
   /** job control needs Temporal: absent, /api/jobs is not served */
   jobs?: JobService;
+  /** the web console links each job's workflow here when set */
+  temporalUi?: TemporalUi;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -26,6 +31,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/api', adminApi(deps));
   app.use('/scim/v2', scimRouter(deps));
+  app.use('/ui', consoleUi());
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -38,7 +44,9 @@ function adminApi(deps: AppDeps): express.Router {
   api.use(express.json({ limit: '10mb' }));
   api.use(tenantsRouter(deps.db, deps.publicUrl));
   api.use(directoriesRouter(deps.db));
+  api.use(logsRouter(deps.db, deps.logger));
   if (deps.jobs) api.use(jobsRouter(deps.jobs));
+  api.use(consoleApiRouter(deps.db, deps.temporalUi));
   api.use((req) => {
     throw notFound(`no route for ${req.method} ${req.baseUrl}${req.path}`);
   });

@@ -41,7 +41,8 @@ program.command('api')
       : undefined;
     if (!jobs) logger.warn('TEMPORAL_ADDRESS or SECRETS_KEY unset: /api/jobs is not served');
     const server = await startServer(
-      { db: handle.db, adminToken: required(config.adminToken, 'ADMIN_TOKEN'), publicUrl: config.publicUrl, logger, jobs: jobs?.service },
+      { db: handle.db, adminToken: required(config.adminToken, 'ADMIN_TOKEN'), publicUrl: config.publicUrl, logger, jobs: jobs?.service,
+        temporalUi: config.temporalUiUrl ? { url: config.temporalUiUrl, namespace: config.temporalNamespace } : undefined },
       config.port,
     );
     logger.info({ url: server.url }, 'scimflow api listening');

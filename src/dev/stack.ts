@@ -75,13 +75,15 @@ export async function startDevStack(config: Config): Promise<DevStack> {
     secretsKey: deriveSecretsKey(secretsKey),
     logger,
   });
-  const server = await startServer({ db: handle.db, adminToken, publicUrl: config.publicUrl, logger, jobs: jobs.service }, config.port);
+  const temporalUi = config.temporalUiUrl ? { url: config.temporalUiUrl, namespace: config.temporalNamespace } : undefined;
+  const server = await startServer({ db: handle.db, adminToken, publicUrl: config.publicUrl, logger, jobs: jobs.service, temporalUi }, config.port);
   const origin = config.publicUrl ?? `http://localhost:${config.port}`;
 
   console.log([
     '',
     'scimflow is running',
     `  API:             ${origin}/api  (Authorization: Bearer ${adminToken})`,
+    `  Web console:     ${origin}/ui`,
     `  SCIM tenant URL: ${origin}/scim/v2  (tenant "${DEFAULT_TENANT}")`,
     `  SCIM token:      ${scimToken}`,
     `  Database:        ${embedded ? `embedded PostgreSQL in ${path.join(dataDir, 'postgres')}` : 'DATABASE_URL'}`,
