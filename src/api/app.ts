@@ -7,7 +7,6 @@ import { tenantsRouter } from './tenants.js';
 import { directoriesRouter } from './directories.js';
 import { jobsRouter } from './jobs.js';
 import { logsRouter } from './logs.js';
-import { logsRouter } from './logs.js';
 import type { JobService } from '../jobs/service.js';
 import { scimRouter } from './scim/router.js';
 import { consoleApiRouter, type TemporalUi } from './console-api.js';
@@ -45,7 +44,6 @@ function adminApi(deps: AppDeps): express.Router {
   api.use(express.json({ limit: '10mb' }));
   api.use(tenantsRouter(deps.db, deps.publicUrl));
   api.use(directoriesRouter(deps.db));
-  api.use(logsRouter(deps.db, deps.logger));
   api.use(logsRouter(deps.db, deps.logger));
   if (deps.jobs) api.use(jobsRouter(deps.jobs));
   api.use(consoleApiRouter(deps.db, deps.temporalUi));
