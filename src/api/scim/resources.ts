@@ -44,12 +44,12 @@ const searchRequest = z.object({
   count: z.number().int().optional(),
 }, { error: 'a SearchRequest must be a JSON object' });
 
-type Parameters = QueryInput & ProjectionParams;
+type QueryParameters = QueryInput & ProjectionParams;
 
 const canonicalNames = new Map(Object.keys(queryParameters.shape).map((k) => [k.toLowerCase(), k]));
 
 /** Query parameters by their RFC names in any case; others (`aadOptscim062020`) are ignored. */
-function queryOf(req: Request): Parameters {
+function queryOf(req: Request): QueryParameters {
   const known: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(req.query)) {
     const name = canonicalNames.get(key.toLowerCase());
@@ -91,7 +91,7 @@ export function resourcesRouter(service: ResourceService): Router {
   const router = Router();
   const endpoints: Array<[string, ResourceTypeName]> = [['/Users', 'User'], ['/Groups', 'Group']];
 
-  const sendList = (res: Response, outcome: ListOutcome, params: Parameters) => {
+  const sendList = (res: Response, outcome: ListOutcome, params: QueryParameters) => {
     sendScim(res, 200, {
       schemas: [LIST_RESPONSE],
       totalResults: outcome.totalResults,
@@ -100,7 +100,7 @@ export function resourcesRouter(service: ResourceService): Router {
       Resources: outcome.resources.map((r) => projected(resourceTypeOf(typeOf(r)), r, params)),
     });
   };
-  const query = async (res: Response, typeName: ResourceTypeName | undefined, params: Parameters) => {
+  const query = async (res: Response, typeName: ResourceTypeName | undefined, params: QueryParameters) => {
     sendList(res, await service.query(scopeOf(res), typeName, { ...params, withMembers: withMembers(typeName, params) }), params);
   };
 
