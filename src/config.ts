@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { SmtpSettings } from './notifications/email.js';
+import type { WebhookSettings } from './notifications/webhook.js';
 
 /**
  * The one place that reads the environment. Everything else receives a typed Config.
@@ -19,6 +21,17 @@ const envSchema = z.object({
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: z.string().url().transform((u) => u.replace(/\/+$/, '')).optional(),
+  SMTP_URL: z.string().url().optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: port.optional(),
+  SMTP_SECURE: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_FROM: z.string().min(3).default('scimflow <scimflow@localhost>'),
+  WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'WEBHOOK_SECRET must be at least 16 characters').optional(),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  METRICS_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -35,6 +48,14 @@ export type Config = {
   temporalUiPort: number;
   /** where the web console links a job's workflow; in dev (no TEMPORAL_ADDRESS) the embedded server's UI */
   temporalUiUrl: string | undefined;
+  /** null: no notification email (neither SMTP_URL nor SMTP_HOST set) */
+  smtp: SmtpSettings | null;
+  /** null: no notification webhook */
+  webhook: WebhookSettings | null;
+  /** bearer token /metrics requires; public when unset */
+  metricsToken: string | undefined;
+  /** `scimflow worker` serves /metrics on this port when set */
+  metricsPort: number | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 };
 
@@ -61,6 +82,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalDevPort: e.TEMPORAL_DEV_PORT,
     temporalUiPort: e.TEMPORAL_UI_PORT,
     temporalUiUrl: e.TEMPORAL_UI_URL ?? (e.TEMPORAL_ADDRESS ? undefined : `http://localhost:${e.TEMPORAL_UI_PORT}`),
+    smtp: e.SMTP_URL || e.SMTP_HOST
+      ? { url: e.SMTP_URL, host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE ?? e.SMTP_PORT === 465, user: e.SMTP_USER, password: e.SMTP_PASSWORD, from: e.SMTP_FROM }
+      : null,
+    webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: required(e.WEBHOOK_SECRET, 'WEBHOOK_SECRET (with WEBHOOK_URL)') } : null,
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -74,6 +74,7 @@ export async function startDevStack(config: Config): Promise<DevStack> {
     temporal: { address: config.temporalAddress ?? devTemporal!.address, namespace: config.temporalNamespace, taskQueue: DEFAULT_TASK_QUEUE },
     secretsKey: deriveSecretsKey(secretsKey),
     logger,
+    notifications: { smtp: config.smtp, webhook: config.webhook },
   });
   const temporalUi = config.temporalUiUrl ? { url: config.temporalUiUrl, namespace: config.temporalNamespace } : undefined;
   const server = await startServer({ db: handle.db, adminToken, publicUrl: config.publicUrl, logger, jobs: jobs.service, temporalUi }, config.port);

@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { DbHandle } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { NotifierSettings } from '../notifications/activities.js';
 import type { SecretsKey } from '../provisioning/secrets.js';
 import { createJobService, type JobService } from './service.js';
 import { connectClient, ensureSearchAttributes, type TemporalSettings } from './temporal.js';
@@ -25,6 +26,7 @@ export interface JobRuntimeOptions {
   temporal: TemporalSettings;
   secretsKey: SecretsKey;
   logger: Logger;
+  notifications?: NotifierSettings;
   /** workflow code bundled ahead of time (production) */
   prebuilt?: boolean;
 }
@@ -45,6 +47,7 @@ export async function startJobRuntime(options: JobRuntimeOptions): Promise<JobRu
       activities: { engine: { db: database.db, sql: database.sql, secretsKey: options.secretsKey } },
       logger,
       prebuilt: options.prebuilt ?? false,
+      notifications: options.notifications,
     });
     const running = worker.run();
     // best effort: a visibility hiccup must not keep the worker from serving the jobs that are fine

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Logger } from '../logger.js';
+import { createNotificationActivities, type NotifierSettings } from '../notifications/activities.js';
 
 /**
  * The provisioning worker. Production runs workflow code bundled ahead of time
@@ -30,6 +31,8 @@ export interface JobWorkerOptions {
   taskQueue: string;
   activities: ActivityDeps;
   logger: Logger;
+  /** where job events are announced; without it they are only recorded */
+  notifications?: NotifierSettings;
   /** use dist/workflow-bundle.js when present (the `scimflow worker` of a built install) */
   prebuilt?: boolean;
 }
@@ -43,7 +46,10 @@ export async function createJobWorker(options: JobWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.activities),
+    activities: {
+      ...createActivities(options.activities),
+      ...createNotificationActivities({ db: options.activities.engine.db, settings: options.notifications ?? { smtp: null, webhook: null } }),
+    },
     ...(usePrebuilt
       ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: resolveTypeScript }),

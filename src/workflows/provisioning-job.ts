@@ -4,6 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { BegunCycle, FinishedCycle } from '../activities/index.js';
 import { activities } from './job-activities.js';
+import { announce } from '../notifications/workflow.js';
 // pure arithmetic shared with the engine, safe in workflow code
 import { addCounts, emptyCounts, type CycleCounts } from '../provisioning/engine/counts.js';
 import type { Cycle } from '../provisioning/engine/context.js';
@@ -129,6 +130,7 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
     const key = JSON.stringify([machine.status, machine.quarantine]);
     if (key === recorded) return;
     await activities.recordState({ jobId, state: machine.status, quarantine: machine.quarantine });
+    await announce({ jobId, state: machine.status, quarantine: machine.quarantine });
     recorded = key;
   };
 
