@@ -75,9 +75,10 @@ export async function runCyclePage(ctx: SyncContext, cycle: Cycle, cursor: Cycle
   await addCycleCounts(ctx, cycle, result.counts);
   const next = result.after === null ? nextPhase(cycle.kind, cursor.phase, cycle.watermarkFrom) : { phase: cursor.phase, after: result.after };
   if (result.after === null && cycle.kind === 'initial' && (cursor.phase === 'users' || cursor.phase === 'groups')) {
-    // an initial cycle has just written up to one link per object: the later phases join
-    // against them, and plans made on the statistics of an empty table scan it per row
-    await ctx.sql`analyze provisioning_links`;
+    // an initial cycle has just written up to one link and one log entry per object; later
+    // phases and cycles look them up, and plans made on an empty table's statistics scan it
+    // per row. Autovacuum would catch up, but not within this cycle.
+    await ctx.sql`analyze provisioning_links, provisioning_logs`;
   }
   return { cursor: next, counts: result.counts };
 }
