@@ -1,0 +1,229 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/api/server.js';
+import { createLogger } from '../../src/logger.js';
+import { startFaultyScim, type FaultyScim } from '../support/faulty-scim.js';
+import { ADMIN_TOKEN } from '../support/server.js';
+import { createJobsWorld, type JobsWorld } from '../jobs/harness.js';
+
+/**
+ * The web console end to end: headless Chromium against a real API, a real job on the run's
+ * Temporal dev server and its worker, a real directory and SCIM target. Each page's screenshot
+ * goes to docs/screenshots/ (the README shows them).
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const TEMPORAL_UI = 'http://temporal-ui.example';
+/** the slow job's target answers each request after this long, so its cycle is still running while the list is looked at */
+const SLOW_TARGET_MS = 8_000;
+
+let world: JobsWorld;
+let slowTarget: FaultyScim;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let jobId: string;
+let slowJobId: string;
+let carolId: string;
+const consoleErrors: string[] = [];
+
+const screenshot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+// browser-side expressions as strings: the test's TypeScript has no DOM types
+const TOKEN_KEY = 'scimflow.adminToken';
+const storedToken = `sessionStorage.getItem('${TOKEN_KEY}')`;
+const stateBadge = () => page.locator('.title-row [data-state]');
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; run: bash scripts/install-tools.sh --with-browser (npm test does)`);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  world = await createJobsWorld();
+  await world.startWorker();
+  // the console's own server: the harness's plus the Temporal Web UI link
+  server = await startServer({
+    db: world.app.db.db, adminToken: ADMIN_TOKEN, publicUrl: undefined, logger: createLogger('silent'), jobs: world.service,
+    temporalUi: { url: TEMPORAL_UI, namespace: 'default' },
+  }, 0, '127.0.0.1');
+
+  const alice = await world.user({ name: 'Alice Archer', jobTitle: 'Account Executive', department: 'Sales' });
+  const bob = await world.user({ name: 'Bob Baker', jobTitle: 'Engineer', department: 'R&D' });
+  // markup in a name must reach the page as text
+  const dana = await world.user({
+    name: 'Dana <img src=x onerror="window.__injected=1">', userPrincipalName: 'dana.doe@contoso.com', mail: 'dana.doe@contoso.com',
+    mailNickname: 'danadoe',
+  });
+  for (const id of [alice, bob, dana]) await world.assign(id);
+  jobId = await world.createJobViaApi();
+  await world.call('POST', `/api/jobs/${jobId}/start`);
+  const first = await world.waitForStatus(jobId, (s) => s.lastCycle !== null && s.cycle === null);
+
+  // an incremental cycle with an update, so the log has modified properties to show
+  await world.updateUser(alice, { jobTitle: 'Sales Lead' });
+  await world.call('POST', `/api/jobs/${jobId}/run-now`);
+  await world.waitForStatus(jobId, (s) => s.lastCycle !== null && s.lastCycle.id !== first.lastCycle!.id && s.cycle === null);
+
+  // assigned after the last cycle: only provisioning on demand will send her before the next one
+  carolId = await world.user({ name: 'Carol Cruz', department: 'Sales' });
+  await world.assign(carolId);
+
+  // a second job whose initial cycle is under way while the jobs list is looked at
+  slowTarget = await startFaultyScim({ latencyMs: SLOW_TARGET_MS });
+  const slowRes = await world.call<{ id: string }>('POST', '/api/jobs', {
+    name: 'Slow Wiki', directoryId: world.directoryId, applicationId: world.applicationId,
+    target: { url: slowTarget.url, token: slowTarget.token },
+  });
+  slowJobId = slowRes.body.id;
+  await world.call('POST', `/api/jobs/${slowJobId}/start`);
+  await world.waitForStatus(slowJobId, (s) => s.cycle !== null);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (message) => {
+    // refused requests are logged by the browser itself; the tests below provoke some on purpose
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  // the slow job's workflow goes with it; its activity stops at the next heartbeat
+  if (slowJobId) await world.call('DELETE', `/api/jobs/${slowJobId}`);
+  await server?.close();
+  await world?.close();
+  await slowTarget?.close();
+}, 120_000);
+
+describe('signing in', () => {
+  it('asks for the admin token, refuses a wrong one and keeps the right one for the tab', async () => {
+    await page.goto(`${server.url}/ui`);
+    await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
+    expect(new URL(page.url()).pathname).toBe('/ui/');
+    await screenshot('login');
+
+    await page.getByLabel('Admin token').fill('not-the-admin-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('refused');
+
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Provisioning jobs' }).waitFor();
+    expect(await page.evaluate(storedToken)).toBe(ADMIN_TOKEN);
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Provisioning jobs' }).waitFor();
+  });
+});
+
+describe('the jobs list', () => {
+  it('shows each job with its state, the running cycle\'s progress, the next cycle and the last cycle', async () => {
+    const row = page.locator(`tr[data-job-id="${jobId}"]`);
+    await row.waitFor();
+    expect(await row.getByRole('link').textContent()).toBe('ThousandEyes');
+    expect(await row.locator('[data-state]').textContent()).toBe('Active');
+    expect(await row.textContent()).toContain('incremental');
+    expect(await row.textContent()).toContain('1 updated');
+    expect(await row.locator('time').count()).toBeGreaterThanOrEqual(2);
+
+    const slow = page.locator(`tr[data-job-id="${slowJobId}"]`);
+    await slow.locator('progress').waitFor();
+    expect(await slow.textContent()).toMatch(/\d+% · \d+ of \d+/);
+    expect(await slow.textContent()).toContain('initial cycle');
+    await screenshot('jobs');
+  });
+});
+
+describe('the job page', () => {
+  it('shows the job\'s state, its cycles and a link to its workflow in the Temporal Web UI', async () => {
+    await page.getByRole('link', { name: 'ThousandEyes' }).click();
+    await page.getByRole('heading', { name: 'ThousandEyes' }).waitFor();
+    await expect.poll(() => stateBadge().textContent()).toBe('Active');
+    const link = page.getByRole('link', { name: /in the Temporal Web UI/ });
+    expect(await link.getAttribute('href')).toBe(`${TEMPORAL_UI}/namespaces/default/workflows/provisioning-job-${jobId}`);
+    const cycles = page.locator('table.cycles tbody tr');
+    await expect.poll(() => cycles.count()).toBe(2);
+    expect(await cycles.nth(0).textContent()).toContain('incremental');
+    expect(await cycles.nth(1).textContent()).toContain('initial');
+  });
+
+  it('filters the log to one user and expands an entry to its steps and modified properties', async () => {
+    await page.getByLabel('Identity contains').fill('alice');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const entries = page.locator('tr.log-entry');
+    await expect.poll(() => page.locator('.log .notice').textContent()).toMatch(/entr(y|ies) shown/);
+    const texts = await entries.allTextContents();
+    expect(texts.length).toBeGreaterThanOrEqual(2);
+    for (const text of texts) expect(text).toContain('Alice Archer');
+
+    await page.getByLabel('Action', { exact: true }).selectOption('Update');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => entries.count()).toBe(1);
+    const toggle = page.getByRole('button', { name: 'Details of Update Alice Archer' });
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    const detail = page.locator('tr.log-detail:not([hidden])');
+    const steps = await detail.locator('.step-name').allTextContents();
+    expect(steps).toEqual(expect.arrayContaining(['import', 'scoping', 'matching', 'export']));
+    const title = detail.locator('table.properties tr', { hasText: 'title' });
+    expect(await title.locator('td.old').textContent()).toBe('Account Executive');
+    expect(await title.locator('td.new').textContent()).toBe('Sales Lead');
+    await screenshot('job-log');
+  });
+
+  it('shows names with markup as text', async () => {
+    await page.getByLabel('Action', { exact: true }).selectOption('');
+    await page.getByLabel('Identity contains').fill('dana');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.locator('tr.log-entry').first().textContent()).toContain('Dana <img src=x onerror="window.__injected=1">');
+    expect(await page.locator('tr.log-entry img').count()).toBe(0);
+    expect(await page.evaluate('window.__injected')).toBeUndefined();
+  });
+
+  it('pauses and resumes the job', async () => {
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => stateBadge().textContent()).toBe('Paused');
+    expect((await world.status(jobId)).state).toBe('Paused');
+    expect(await page.getByRole('button', { name: 'Run now' }).isDisabled()).toBe(true);
+
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => stateBadge().textContent()).toBe('Active');
+    expect((await world.status(jobId)).state).toBe('Active');
+    expect(await page.getByRole('button', { name: 'Resume' }).isDisabled()).toBe(true);
+  });
+
+  it('provisions on demand a user picked by name, showing each step', async () => {
+    expect(await world.targetUser('carol.cruz@contoso.com')).toBeUndefined();
+    await page.getByLabel('User name').fill('carol');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('button', { name: 'Provision Carol Cruz' }).click();
+    const outcome = page.locator('.on-demand-entry');
+    await outcome.waitFor();
+    expect(await outcome.textContent()).toContain('Create');
+    expect(await outcome.textContent()).toContain('Success');
+    expect(await outcome.locator('.step-name').allTextContents()).toEqual(expect.arrayContaining(['import', 'scoping', 'matching', 'export']));
+    expect(await world.targetUser('carol.cruz@contoso.com')).toBeDefined();
+    await outcome.scrollIntoViewIfNeeded();
+    await screenshot('job');
+  });
+});
+
+describe('the session', () => {
+  it('returns to the login screen when the token stops being accepted', async () => {
+    await page.evaluate(`sessionStorage.setItem('${TOKEN_KEY}', 'a-token-that-was-revoked')`);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('refused');
+    expect(await page.evaluate(storedToken)).toBeNull();
+    expect((await world.status(jobId)).state).toBe('Active');
+  });
+
+  it('logged no script errors on the way', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
