@@ -7,7 +7,7 @@ import { provisioningJobs, type provisioningLogs } from '../db/provisioning.js';
 import { objectId } from '../directory/records.js';
 import type { Logger } from '../logger.js';
 import { EXPORT_FORMATS, type ExportFile, type ExportFormat } from '../provisioning/log-export.js';
-import { LOG_ACTIONS, LOG_STATUSES, buildLogQuery, decodeCursor, pageOf, type LogFilter } from '../provisioning/log-query.js';
+import { LOG_ACTIONS, LOG_STATUSES, buildLogQuery, decodeCursor, pageOf, rowWithDate, type LogFilter, type LogQueryRow } from '../provisioning/log-query.js';
 import { logEntryFromRow } from '../provisioning/logs.js';
 import { badRequest, notFound } from './problem.js';
 import { parseInput } from './validate.js';
@@ -40,7 +40,7 @@ export const logsQuerySchema = z.strictObject({
 /** Rows fetched per round trip while exporting: big enough to amortise, small enough to stay flat in memory. */
 const EXPORT_BATCH = 2_000;
 
-type LogRow = typeof provisioningLogs.$inferSelect;
+type LogRow = LogQueryRow<typeof provisioningLogs.$inferSelect>;
 
 /** drizzle's postgres.js database carries its client; only it can stream a portal (`cursor`). */
 const clientOf = (db: Database): Sql => (db as Database & { $client: Sql }).$client;
@@ -67,7 +67,7 @@ export function logsRouter(db: Database, logger: Logger): Router {
     if (beforeId === null) throw badRequest('cursor: not a cursor this endpoint handed out');
     const statement = buildLogQuery(filter, { beforeId, limit: query.limit + 1 });
     const rows = await sql.unsafe<LogRow[]>(statement.text, statement.params as never[]);
-    res.json(pageOf(rows.map(logEntryFromRow), query.limit));
+    res.json(pageOf(rows.map((row) => logEntryFromRow(rowWithDate(row))), query.limit));
   });
 
   /**
@@ -87,7 +87,7 @@ export function logsRouter(db: Database, logger: Logger): Router {
       for await (const rows of sql.unsafe<LogRow[]>(statement.text, statement.params as never[]).cursor(EXPORT_BATCH)) {
         if (res.destroyed) break;
         let chunk = '';
-        for (const row of rows) chunk += file.record(logEntryFromRow(row));
+        for (const row of rows) chunk += file.record(logEntryFromRow(rowWithDate(row)));
         if (!res.write(chunk)) await drained(res);
       }
       res.end();

@@ -36,8 +36,12 @@ export interface LogStatement {
   params: Array<string | readonly string[] | number>;
 }
 
-/** Column aliases in the shape of the drizzle row, so `logEntryFromRow` reads them. */
-const COLUMNS = `id, at, job_id as "jobId", cycle_id as "cycleId", change_id as "changeId", action, status,
+/**
+ * Column aliases in the shape of the drizzle row, so `logEntryFromRow` reads them once `at`
+ * is a Date (see `rowWithDate`): drizzle makes the shared client hand timestamps over as
+ * PostgreSQL text, so the statement renders `at` as ISO 8601 itself.
+ */
+const COLUMNS = `id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, job_id as "jobId", cycle_id as "cycleId", change_id as "changeId", action, status,
   source_type as "sourceType", source_id as "sourceId", source_display_name as "sourceDisplayName",
   target_id as "targetId", target_display_name as "targetDisplayName", duration_ms as "durationMs",
   error_code as "errorCode", error_reason as "errorReason", modified_properties as "modifiedProperties", steps`;
@@ -89,4 +93,11 @@ export function pageOf<T extends { id: string }>(rows: readonly T[], limit: numb
   const items = rows.slice(0, limit);
   const more = rows.length > limit;
   return { items, nextCursor: more ? encodeCursor(items[items.length - 1]!.id) : null };
+}
+
+/** A row as the statement returns it, `at` still ISO text. */
+export type LogQueryRow<Row extends { at: Date }> = Omit<Row, 'at'> & { at: string };
+
+export function rowWithDate<Row extends { at: Date }>(row: LogQueryRow<Row>): Row {
+  return { ...row, at: new Date(row.at) } as Row;
 }
