@@ -19,6 +19,7 @@ export async function runWorker(config: Config): Promise<{ stop(): Promise<void>
       secretsKey: deriveSecretsKey(required(config.secretsKey, 'SECRETS_KEY')),
       logger,
       prebuilt: true,
+      logRetentionDays: config.logRetentionDays,
       notifications: { smtp: config.smtp, webhook: config.webhook },
     });
     logger.info({ namespace: config.temporalNamespace, taskQueue: DEFAULT_TASK_QUEUE }, 'scimflow worker running');

@@ -74,6 +74,7 @@ export async function startDevStack(config: Config): Promise<DevStack> {
     temporal: { address: config.temporalAddress ?? devTemporal!.address, namespace: config.temporalNamespace, taskQueue: DEFAULT_TASK_QUEUE },
     secretsKey: deriveSecretsKey(secretsKey),
     logger,
+    logRetentionDays: config.logRetentionDays,
     notifications: { smtp: config.smtp, webhook: config.webhook },
   });
   const temporalUi = config.temporalUiUrl ? { url: config.temporalUiUrl, namespace: config.temporalNamespace } : undefined;

@@ -7,6 +7,7 @@ import type { SecretsKey } from '../provisioning/secrets.js';
 import { createJobService, type JobService } from './service.js';
 import { connectClient, ensureSearchAttributes, type TemporalSettings } from './temporal.js';
 import { createJobWorker } from './worker.js';
+import { ensureLogRetentionSchedule } from './log-retention-schedule.js';
 
 /**
  * The provisioning worker as a process runs it (`scimflow worker`, and beside the API in
@@ -29,6 +30,8 @@ export interface JobRuntimeOptions {
   notifications?: NotifierSettings;
   /** workflow code bundled ahead of time (production) */
   prebuilt?: boolean;
+  /** LOG_RETENTION_DAYS, applied by the `scimflow-log-retention` schedule */
+  logRetentionDays?: number;
 }
 
 export async function startJobRuntime(options: JobRuntimeOptions): Promise<JobRuntime> {
@@ -37,6 +40,7 @@ export async function startJobRuntime(options: JobRuntimeOptions): Promise<JobRu
   try {
     await ensureSearchAttributes(connection, temporal.namespace, logger);
     const client = new Client({ connection, namespace: temporal.namespace });
+    await ensureLogRetentionSchedule(client, { taskQueue: temporal.taskQueue, retentionDays: options.logRetentionDays }, logger);
     const service = createJobService({
       db: database.db, sql: database.sql, temporal: client, taskQueue: temporal.taskQueue, secretsKey: options.secretsKey,
     });

@@ -4,6 +4,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Logger } from '../logger.js';
 import { createNotificationActivities, type NotifierSettings } from '../notifications/activities.js';
+import { createLogRetentionActivities } from '../activities/log-retention.js';
 
 /**
  * The provisioning worker. Production runs workflow code bundled ahead of time
@@ -49,6 +50,7 @@ export async function createJobWorker(options: JobWorkerOptions): Promise<Worker
     activities: {
       ...createActivities(options.activities),
       ...createNotificationActivities({ db: options.activities.engine.db, settings: options.notifications ?? { smtp: null, webhook: null } }),
+      ...createLogRetentionActivities(options.activities.engine.sql),
     },
     ...(usePrebuilt
       ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }

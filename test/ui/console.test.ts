@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { startFaultyScim, type FaultyScim } from '../support/faulty-scim.js';
 import { ADMIN_TOKEN } from '../support/server.js';
 import { createJobsWorld, type JobsWorld } from '../jobs/harness.js';
+import { likeContaining } from '../../src/api/console-api.js';
 
 /**
  * The web console end to end: headless Chromium against a real API, a real job on the run's
@@ -225,5 +226,58 @@ describe('the session', () => {
 
   it('logged no script errors on the way', () => {
     expect(consoleErrors).toEqual([]);
+  });
+});
+
+describe('the console\'s read-only API', () => {
+  it('lists a job\'s cycles newest first with their counts and durations', async () => {
+    const res = await world.call<{ items: Array<{ kind: string; status: string; durationMs: number; counts: Record<string, number> }> }>(
+      'GET', `/api/jobs/${jobId}/cycles`);
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((c) => c.kind)).toEqual(['incremental', 'initial']);
+    expect(res.body.items[0]).toMatchObject({ status: 'succeeded', counts: { updated: 1 } });
+    expect(res.body.items[0]!.durationMs).toBeGreaterThan(0);
+    expect((await world.call<{ items: unknown[] }>('GET', `/api/jobs/${jobId}/cycles?limit=1`)).body.items).toHaveLength(1);
+    expect((await world.call('GET', `/api/jobs/${jobId}/cycles?limit=0`)).status).toBe(400);
+  });
+
+  it('finds the job\'s directory users by any part of their name, case-insensitively and literally', async () => {
+    const found = (search: string) => world.call<{ items: Array<{ displayName: string }> }>(
+      'GET', `/api/jobs/${jobId}/users?search=${encodeURIComponent(search)}`).then((r) => r.body.items.map((u) => u.displayName));
+    expect(await found('ARCH')).toEqual(['Alice Archer']);
+    expect(await found('contoso.com')).toHaveLength(4);
+    expect(await found('%')).toEqual([]);
+    expect(await found('Al_ce')).toEqual([]);
+    expect((await world.call('GET', `/api/jobs/${jobId}/users`)).status).toBe(400);
+  });
+
+  it('answers problem JSON for an unknown job and a malformed id', async () => {
+    const unknown = await world.call<{ status: number; detail: string }>('GET', '/api/jobs/8b0f5a1e-5d1c-4b7e-9f0a-1c2d3e4f5a6b/cycles');
+    expect(unknown).toMatchObject({ status: 404, body: { status: 404 } });
+    expect((await world.call('GET', '/api/jobs/not-a-uuid/users?search=a')).status).toBe(400);
+  });
+
+  it('names the job\'s workflow, and links the Web UI only when its URL is configured', async () => {
+    const res = await world.call('GET', `/api/jobs/${jobId}/workflow`);
+    expect(res).toEqual({ status: 200, body: { workflowId: `provisioning-job-${jobId}`, webUiUrl: null } });
+  });
+
+  it('serves the console\'s assets without a token, under a policy that lets only its own scripts run', async () => {
+    const res = await fetch(`${server.url}/ui/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await res.text()).toContain('<script type="module" src="app.js">');
+    expect((await fetch(`${server.url}/ui/missing.js`)).status).toBe(404);
+  });
+});
+
+describe('likeContaining', () => {
+  it.each([
+    ['alice', '%alice%'],
+    ['50%', '%50\\%%'],
+    ['a_b', '%a\\_b%'],
+    ['back\\slash', '%back\\\\slash%'],
+  ])('%s becomes %s', (search, pattern) => {
+    expect(likeContaining(search)).toBe(pattern);
   });
 });
