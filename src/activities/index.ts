@@ -132,9 +132,9 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** A cycle that will not go on (stopped or restarted while paused) is closed as stopped. */
-    async abandonCycle(input: { cycleId: string }): Promise<void> {
-      await db.update(provisioningCycles).set({ status: 'stopped', finishedAt: new Date() })
+    /** A cycle that will not go on: stopped or restarted while paused, or failed as a whole. */
+    async closeCycle(input: { cycleId: string; status: 'stopped' | 'failed' }): Promise<void> {
+      await db.update(provisioningCycles).set({ status: input.status, finishedAt: new Date() })
         .where(and(eq(provisioningCycles.id, input.cycleId), eq(provisioningCycles.status, 'running')));
     },
 

@@ -3,7 +3,7 @@ import {
   setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { BegunCycle, FinishedCycle } from '../activities/index.js';
-import { activities } from './job-activities.js';
+import { activities, bookkeeping } from './job-activities.js';
 import { announce } from '../notifications/workflow.js';
 // pure arithmetic shared with the engine, safe in workflow code
 import { addCounts, emptyCounts, type CycleCounts } from '../provisioning/engine/counts.js';
@@ -129,7 +129,7 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
   const record = async () => {
     const key = JSON.stringify([machine.status, machine.quarantine]);
     if (key === recorded) return;
-    await activities.recordState({ jobId, state: machine.status, quarantine: machine.quarantine });
+    await bookkeeping.recordState({ jobId, state: machine.status, quarantine: machine.quarantine });
     await announce({ jobId, state: machine.status, quarantine: machine.quarantine });
     recorded = key;
   };
@@ -145,17 +145,16 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
     return kind === 'target' ? 'EncounteredQuarantineException' : 'Unknown';
   };
 
-  /** Runs the current cycle to its end; returns false when it was abandoned while paused. */
-  const runCycle = async (): Promise<boolean> => {
+  /** Runs the current cycle to its end, unless it is abandoned while paused. */
+  const runCycle = async (): Promise<void> => {
     while (running) {
       if (machine.status === 'Paused') {
         await condition(() => machine.status !== 'Paused');
         // stopped or restarted while paused: the rest of the cycle is not sent
         if (abandonsSuspendedCycle(machine)) {
-          await activities.abandonCycle({ cycleId: running.cycle.id });
+          await bookkeeping.closeCycle({ cycleId: running.cycle.id, status: 'stopped' });
           running = null;
-          publish();
-          return false;
+          return;
         }
       }
       if (running.lanes.length === 0) break;
@@ -179,9 +178,8 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
       id: done.cycle.id, kind: done.cycle.kind, startedAt: done.startedAt,
       counts: { created, updated, disabled, deleted, skipped, failed }, quarantine: finished.quarantine,
     };
-    if (prunesEscrows(outcome) && machine.status !== 'Stopped') await activities.pruneEscrows({ jobId });
+    if (prunesEscrows(outcome) && machine.status !== 'Stopped') await bookkeeping.pruneEscrows({ jobId });
     machine = cycleFinished(machine, outcome, new Date());
-    return true;
   };
 
   const beginCycle = async () => {
@@ -204,6 +202,7 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
         } catch (error) {
           if (error instanceof JobGone) throw error;
           const reason = quarantineFor(error);
+          if (running) await bookkeeping.closeCycle({ cycleId: running.cycle.id, status: 'failed' });
           running = null;
           machine = cycleFailed(machine, reason, new Date());
         }
@@ -211,6 +210,8 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
         await record();
         await continueAsNewNow();
       }
+      // taken before recording: a control arriving while the state is written still wakes the wait below
+      const seen = machine;
       await record();
       if (cycleDue(machine, new Date())) {
         try {
@@ -222,7 +223,6 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
         continue;
       }
       if (workflowInfo().continueAsNewSuggested) await continueAsNewNow();
-      const seen = machine;
       const wakeAt = nextRunAt(machine);
       if (wakeAt) await condition(() => machine !== seen, Math.max(1, Date.parse(wakeAt) - Date.now()));
       else await condition(() => machine !== seen);

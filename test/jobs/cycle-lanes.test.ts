@@ -32,7 +32,8 @@ describe('cycle lanes', () => {
   }
 
   it('a side-by-side lane is done once its cursor leaves its phase; a single lane only at the end', () => {
-    expect([users('u-1'), users(null), { only: null, cursor: { phase: 'groups', after: '' } }, { only: null, cursor: null }].map(laneDone))
+    const lanes: Lane[] = [users('u-1'), users(null), { only: null, cursor: { phase: 'groups', after: '' } }, { only: null, cursor: null }];
+    expect(lanes.map(laneDone))
       .toEqual([false, true, false, true]);
   });
 });
