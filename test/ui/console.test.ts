@@ -23,11 +23,13 @@ const SLOW_TARGET_MS = 8_000;
 
 let world: JobsWorld;
 let slowTarget: FaultyScim;
+let brokenTarget: FaultyScim;
 let server: RunningServer;
 let browser: Browser;
 let page: Page;
 let jobId: string;
 let slowJobId: string;
+let brokenJobId: string;
 let carolId: string;
 const consoleErrors: string[] = [];
 
@@ -79,6 +81,13 @@ beforeAll(async () => {
   await world.call('POST', `/api/jobs/${slowJobId}/start`);
   await world.waitForStatus(slowJobId, (s) => s.cycle !== null);
 
+  // and a third whose target refuses its token: quarantined at its first cycle
+  brokenTarget = await startFaultyScim();
+  brokenTarget.fault({ fault: { status: 401, body: { detail: 'token expired' } } });
+  brokenJobId = await world.createJobViaApi({ name: 'Broken CRM' }, { url: brokenTarget.url, token: brokenTarget.token });
+  await world.call('POST', `/api/jobs/${brokenJobId}/start`);
+  await world.waitForStatus(brokenJobId, (s) => s.state === 'Quarantine');
+
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -99,6 +108,7 @@ afterAll(async () => {
   await server?.close();
   await world?.close();
   await slowTarget?.close();
+  await brokenTarget?.close();
 }, 120_000);
 
 describe('signing in', () => {
@@ -136,6 +146,7 @@ describe('the jobs list', () => {
     await slow.locator('progress').waitFor();
     expect(await slow.textContent()).toMatch(/\d+% · \d+ of \d+/);
     expect(await slow.textContent()).toContain('initial cycle');
+    expect(await page.locator(`tr[data-job-id="${brokenJobId}"] [data-state]`).textContent()).toBe('Quarantine');
     await screenshot('jobs');
   });
 });
@@ -214,6 +225,20 @@ describe('the job page', () => {
   });
 });
 
+describe('a quarantined job', () => {
+  it('shows why and when the next attempt is', async () => {
+    await page.goto(`${server.url}/ui/#/jobs/${brokenJobId}`);
+    const section = page.getByRole('region', { name: 'Quarantine' });
+    await section.waitFor();
+    const status = await world.status(brokenJobId);
+    expect(await section.textContent()).toContain(status.quarantine!.reason);
+    expect(await section.locator('time').nth(1).getAttribute('datetime')).toBe(status.quarantine!.nextAttempt);
+    expect(await section.getByText('Attempts in this series').isVisible()).toBe(true);
+    expect(await stateBadge().textContent()).toBe('Quarantine');
+    await screenshot('quarantine');
+  });
+});
+
 describe('the session', () => {
   it('returns to the login screen when the token stops being accepted', async () => {
     await page.evaluate(`sessionStorage.setItem('${TOKEN_KEY}', 'a-token-that-was-revoked')`);
@@ -221,7 +246,7 @@ describe('the session', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('refused');
     expect(await page.evaluate(storedToken)).toBeNull();
-    expect((await world.status(jobId)).state).toBe('Active');
+    expect((await world.status(brokenJobId)).state).toBe('Quarantine');
   });
 
   it('logged no script errors on the way', () => {
