@@ -22,23 +22,24 @@ export interface LogRetentionResult {
 export function createLogRetentionActivities(sql: Sql, batchSize = DELETE_BATCH) {
   return {
     async deleteExpiredLogs(input: LogRetentionInput): Promise<LogRetentionResult> {
-      const cutoff = new Date(Date.now() - input.retentionDays * 86_400_000);
+      // ISO text, not a Date: drizzle makes the shared client pass timestamps through as text
+      const cutoff = new Date(Date.now() - input.retentionDays * 86_400_000).toISOString();
       // Entries are written in time order, so the oldest kept one bounds an id range below it:
       // each batch is then a primary-key range read instead of a scan of everything kept.
       const [boundary] = await sql<{ id: string }[]>`
-        select id from provisioning_logs where at >= ${cutoff} order by id limit 1`;
+        select id from provisioning_logs where at >= ${cutoff}::timestamptz order by id limit 1`;
       let deleted = 0;
       for (;;) {
         const result = await sql`
           delete from provisioning_logs where id in (
             select id from provisioning_logs
-            where at < ${cutoff} ${boundary ? sql`and id < ${boundary.id}` : sql``}
+            where at < ${cutoff}::timestamptz ${boundary ? sql`and id < ${boundary.id}` : sql``}
             order by id limit ${batchSize})`;
         deleted += result.count;
         Context.current().heartbeat({ deleted });
         if (result.count < batchSize) break;
       }
-      return { deleted, cutoff: cutoff.toISOString() };
+      return { deleted, cutoff };
     },
   };
 }
