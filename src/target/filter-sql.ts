@@ -262,7 +262,7 @@ function membersExist(condition: SQL): SQL {
 }
 
 const memberAttributes: Record<string, QueryAttribute> = {
-  value: { name: 'value', type: 'string', multiValued: false, caseExact: true },
+  value: { name: 'value', type: 'string', multiValued: false, caseExact: false },
   type: { name: 'type', type: 'string', multiValued: false, caseExact: false },
   display: { name: 'display', type: 'string', multiValued: false, caseExact: false },
 };
@@ -270,7 +270,7 @@ const memberAttributes: Record<string, QueryAttribute> = {
 function memberSub(name: string | undefined, path: AttrPath): { attr: QueryAttribute; scalar: Scalar } {
   const attr = name ? memberAttributes[name.toLowerCase()] : undefined;
   if (!attr || path.uri) throw invalidFilter(`cannot filter members on "${describe(path)}"`);
-  const scalar: Scalar = attr.name === 'value' ? { text: sql`m.member_id::text`, alwaysPresent: true }
+  const scalar: Scalar = attr.name === 'value' ? { text: sql`m.member_id::text`, column: sql`m.member_id`, alwaysPresent: true }
     : attr.name === 'type' ? { text: sql`m.member_type`, alwaysPresent: true }
     : {
         text: sql`(case m.member_type
@@ -349,9 +349,10 @@ function comparison(attr: QueryAttribute, scalar: Scalar, op: Exclude<CompareOp,
       return sql`${column ?? castText(scalar.text, 'dateTime')} ${operator} ${dateValue(attr, value)}::timestamptz`;
     default: {
       const text = stringValue(value);
-      if (column) {
-        // the only non-text column compared as a string is the uuid primary key
-        return isUuid(text) ? sql`${column} ${operator} ${text}::uuid` : sql`${scalar.text} ${operator} ${text}`;
+      // uuid columns (ids, member ids) compare as uuids, on their indexes; a uuid compares
+      // without regard to case, which only a case-insensitive attribute may do
+      if (column && isUuid(text) && (isCaseInsensitive(attr) || text === text.toLowerCase())) {
+        return sql`${column} ${operator} ${text}::uuid`;
       }
       return isCaseInsensitive(attr)
         ? sql`lower(${scalar.text}) ${operator} lower(${text})`

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScimError } from '../../src/scim/errors.js';
 import { parseFilter } from '../../src/scim/filter.js';
 import { compileFilter } from '../../src/scim/filter-eval.js';
-import { attributeResolver, USER } from '../../src/scim/schemas.js';
+import { attributeResolver, GROUP, USER, type ResourceType } from '../../src/scim/schemas.js';
 import type { ScimResource } from '../../src/scim/resource.js';
 import { ResourceService, type TenantScope } from '../../src/target/resources.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -59,10 +59,27 @@ const filter: fc.Arbitrary<string> = fc.letrec((tie) => ({
   ),
 })).f as fc.Arbitrary<string>;
 
+const groupAttributes = ['displayName', 'externalId', 'members', 'members.value', 'members.type', 'members.display'];
+const groupComparison = fc.oneof(
+  fc.tuple(fc.constantFrom(...groupAttributes), fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'lt'), fc.oneof(literal, fc.constantFrom('"User"', '"group"')))
+    .map(([a, o, v]) => `${a} ${o} ${v}`),
+  fc.constantFrom(...groupAttributes).map((a) => `${a} pr`),
+);
+const groupFilter: fc.Arbitrary<string> = fc.letrec((tie) => ({
+  f: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    groupComparison,
+    fc.tuple(tie('f'), fc.constantFrom('and', 'or'), tie('f')).map(([l, op, r]) => `(${l}) ${op} (${r})`),
+    tie('f').map((f) => `not (${f})`),
+    fc.tuple(fc.constantFrom('value', 'type', 'display'), fc.constantFrom('eq', 'ne', 'sw'), literal).map(([a, o, v]) => `members[${a} ${o} ${v}]`),
+  ),
+})).f as fc.Arbitrary<string>;
+
 let db: TestDatabase;
 let service: ResourceService;
 let scope: TenantScope;
 let users: ScimResource[];
+let groups: ScimResource[];
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -72,35 +89,52 @@ beforeAll(async () => {
   const bodies = fc.sample(fc.tuple(...Array.from({ length: 40 }, (_, i) => userBody(i))), { numRuns: 1, seed: 42 })[0]!;
   users = [];
   for (const body of bodies) users.push((await service.create(scope, 'User', JSON.parse(JSON.stringify(body)))).resource);
+  // groups whose members are some of the users and of the groups made before them
+  groups = [];
+  const picks = fc.sample(fc.array(fc.nat(60), { maxLength: 5 }), { numRuns: 15, seed: 43 });
+  for (const [n, pick] of picks.entries()) {
+    const candidates = [...users, ...groups];
+    const members = [...new Set(pick.map((i) => candidates[i % candidates.length]!.id as string))].map((value) => ({ value }));
+    await service.create(scope, 'Group', { schemas: [GROUP.schema.id], displayName: `${words[n % words.length]} ${n}`, ...(n % 3 ? { externalId: words[n % 4] } : {}), members });
+    groups = (await service.query(scope, 'Group', { count: 1000 })).resources;
+  }
 });
 afterAll(async () => { await db?.drop(); });
 
 type Outcome = { names: string[] } | { error: string };
 
-function inMemory(text: string): Outcome {
+async function outcome(run: () => Promise<string[]> | string[]): Promise<Outcome> {
   try {
-    const matches = compileFilter(parseFilter(text), attributeResolver(USER), { coreSchema: USER.schema.id });
-    return { names: users.filter((u) => matches(u)).map((u) => u.userName as string).sort() };
+    return { names: (await run()).sort() };
   } catch (err) {
     if (err instanceof ScimError) return { error: err.scimType ?? String(err.status) };
     throw err;
   }
 }
 
-async function inSql(text: string): Promise<Outcome> {
-  try {
-    const list = await service.query(scope, 'User', { filter: text, count: 1000 });
-    return { names: list.resources.map((u) => u.userName as string).sort() };
-  } catch (err) {
-    if (err instanceof ScimError) return { error: err.scimType ?? String(err.status) };
-    throw err;
-  }
+const nameOf = (r: ScimResource) => (r.userName ?? r.displayName) as string;
+
+function inMemory(type: ResourceType, resources: ScimResource[], text: string): Promise<Outcome> {
+  return outcome(() => {
+    const matches = compileFilter(parseFilter(text), attributeResolver(type), { coreSchema: type.schema.id });
+    return resources.filter((r) => matches(r)).map(nameOf);
+  });
+}
+
+function inSql(type: ResourceType, text: string): Promise<Outcome> {
+  return outcome(async () => (await service.query(scope, type.name, { filter: text, count: 1000 })).resources.map(nameOf));
 }
 
 describe('filter-sql agrees with filter-eval', () => {
   it('on random filters over random users', async () => {
     await fc.assert(fc.asyncProperty(filter, async (text) => {
-      expect(await inSql(text), text).toEqual(inMemory(text));
-    }), { numRuns: 300, seed: 7 });
+      expect(await inSql(USER, text), text).toEqual(await inMemory(USER, users, text));
+    }), { numRuns: 300 });
+  });
+
+  it('on random filters over groups, members included', async () => {
+    await fc.assert(fc.asyncProperty(groupFilter, async (text) => {
+      expect(await inSql(GROUP, text), text).toEqual(await inMemory(GROUP, groups, text));
+    }), { numRuns: 300 });
   });
 });
