@@ -7,10 +7,13 @@ import { tenantsRouter } from './tenants.js';
 import { directoriesRouter } from './directories.js';
 import { jobsRouter } from './jobs.js';
 import { logsRouter } from './logs.js';
+import { requestLog } from './request-log.js';
 import type { JobService } from '../jobs/service.js';
 import { scimRouter } from './scim/router.js';
 import { consoleApiRouter, type TemporalUi } from './console-api.js';
 import { consoleUi } from './ui.js';
+import { metricsRouter } from '../metrics/http.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface AppDeps {
   db: Database;
@@ -21,6 +24,8 @@ export interface AppDeps {
   jobs?: JobService;
   /** the web console links each job's workflow here when set */
   temporalUi?: TemporalUi;
+  /** serves /metrics and times /scim/v2 when set; METRICS_TOKEN, when set, guards /metrics */
+  metrics?: { metrics: Metrics; token: string | undefined };
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -29,6 +34,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('etag', false);
 
+  app.use(requestLog(deps.logger));
+  if (deps.metrics) app.use(metricsRouter(deps.metrics.metrics, deps.metrics.token));
   app.use('/api', adminApi(deps));
   app.use('/scim/v2', scimRouter(deps));
   app.use('/ui', consoleUi());
@@ -64,7 +71,7 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
         ? new Problem(413, 'Payload Too Large', `the body exceeds ${err.limit} bytes`)
         : new Problem(400, 'Bad Request', 'the body is not valid JSON');
     } else {
-      logger.error({ err, method: req.method, path: req.originalUrl }, 'unhandled error in admin API');
+      (req.log ?? logger).error({ err, method: req.method, path: req.path }, 'unhandled error in admin API');
       problem = new Problem(500, 'Internal Server Error', 'an unexpected error occurred; see the server log');
     }
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));

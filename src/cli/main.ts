@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, required } from '../config.js';
 import { createLogger } from '../logger.js';
 import { runMigrations } from '../db/migrate.js';
 import { connect } from '../db/client.js';
+import { createMetrics } from '../metrics/metrics.js';
 import { startServer } from '../api/server.js';
 import { startDevStack } from '../dev/stack.js';
 import { adminCommands } from './admin.js';
@@ -42,6 +43,7 @@ program.command('api')
     if (!jobs) logger.warn('TEMPORAL_ADDRESS or SECRETS_KEY unset: /api/jobs is not served');
     const server = await startServer(
       { db: handle.db, adminToken: required(config.adminToken, 'ADMIN_TOKEN'), publicUrl: config.publicUrl, logger, jobs: jobs?.service,
+        metrics: { metrics: createMetrics(handle.sql), token: config.metricsToken },
         temporalUi: config.temporalUiUrl ? { url: config.temporalUiUrl, namespace: config.temporalNamespace } : undefined },
       config.port,
     );

@@ -6,6 +6,8 @@ import { startJobRuntime } from '../jobs/runtime.js';
 import { DEFAULT_TASK_QUEUE } from '../jobs/temporal.js';
 import { bundleWorkflows, PREBUILT_BUNDLE } from '../jobs/worker.js';
 import { createLogger } from '../logger.js';
+import { serveMetrics } from '../metrics/http.js';
+import { createMetrics } from '../metrics/metrics.js';
 import { deriveSecretsKey } from '../provisioning/secrets.js';
 
 /** `scimflow worker`: the production worker, with the workflow bundle `npm run build` made. */
@@ -13,6 +15,7 @@ export async function runWorker(config: Config): Promise<{ stop(): Promise<void>
   const logger = createLogger(config.logLevel);
   const database = connect(required(config.databaseUrl, 'DATABASE_URL'));
   try {
+    const metrics = config.metricsPort === undefined ? undefined : createMetrics(database.sql);
     const runtime = await startJobRuntime({
       database,
       temporal: { address: required(config.temporalAddress, 'TEMPORAL_ADDRESS'), namespace: config.temporalNamespace, taskQueue: DEFAULT_TASK_QUEUE },
@@ -21,10 +24,13 @@ export async function runWorker(config: Config): Promise<{ stop(): Promise<void>
       prebuilt: true,
       logRetentionDays: config.logRetentionDays,
       notifications: { smtp: config.smtp, webhook: config.webhook },
+      metrics,
     });
-    logger.info({ namespace: config.temporalNamespace, taskQueue: DEFAULT_TASK_QUEUE }, 'scimflow worker running');
+    const exposed = metrics && await serveMetrics(metrics, config.metricsPort!, config.metricsToken);
+    logger.info({ namespace: config.temporalNamespace, taskQueue: DEFAULT_TASK_QUEUE, metrics: exposed?.url }, 'scimflow worker running');
     return {
       async stop() {
+        await exposed?.close();
         await runtime.stop();
         await database.close();
       },

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { createLogger } from '../logger.js';
+import { createMetrics } from '../metrics/metrics.js';
 import { connect, type Database } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { startServer } from '../api/server.js';
@@ -69,6 +70,8 @@ export async function startDevStack(config: Config): Promise<DevStack> {
     namespace: config.temporalNamespace,
     searchAttributes: SEARCH_ATTRIBUTES,
   });
+  // API and worker share this process, so one registry holds both halves' metrics
+  const metrics = createMetrics(handle.sql);
   const jobs = await startJobRuntime({
     database: handle,
     temporal: { address: config.temporalAddress ?? devTemporal!.address, namespace: config.temporalNamespace, taskQueue: DEFAULT_TASK_QUEUE },
@@ -76,9 +79,10 @@ export async function startDevStack(config: Config): Promise<DevStack> {
     logger,
     logRetentionDays: config.logRetentionDays,
     notifications: { smtp: config.smtp, webhook: config.webhook },
+    metrics,
   });
   const temporalUi = config.temporalUiUrl ? { url: config.temporalUiUrl, namespace: config.temporalNamespace } : undefined;
-  const server = await startServer({ db: handle.db, adminToken, publicUrl: config.publicUrl, logger, jobs: jobs.service, temporalUi }, config.port);
+  const server = await startServer({ db: handle.db, adminToken, publicUrl: config.publicUrl, logger, jobs: jobs.service, temporalUi, metrics: { metrics, token: config.metricsToken } }, config.port);
   const origin = config.publicUrl ?? `http://localhost:${config.port}`;
 
   console.log([

@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { DbHandle } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { NotifierSettings } from '../notifications/activities.js';
 import type { SecretsKey } from '../provisioning/secrets.js';
 import { createJobService, type JobService } from './service.js';
@@ -28,6 +29,7 @@ export interface JobRuntimeOptions {
   secretsKey: SecretsKey;
   logger: Logger;
   notifications?: NotifierSettings;
+  metrics?: Metrics;
   /** workflow code bundled ahead of time (production) */
   prebuilt?: boolean;
   /** LOG_RETENTION_DAYS, applied by the `scimflow-log-retention` schedule */
@@ -52,6 +54,7 @@ export async function startJobRuntime(options: JobRuntimeOptions): Promise<JobRu
       logger,
       prebuilt: options.prebuilt ?? false,
       notifications: options.notifications,
+      metrics: options.metrics,
     });
     const running = worker.run();
     // best effort: a visibility hiccup must not keep the worker from serving the jobs that are fine

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Logger } from '../logger.js';
+import { instrumentActivities } from '../metrics/activities.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { createNotificationActivities, type NotifierSettings } from '../notifications/activities.js';
 import { createLogRetentionActivities } from '../activities/log-retention.js';
 
@@ -32,6 +34,8 @@ export interface JobWorkerOptions {
   taskQueue: string;
   activities: ActivityDeps;
   logger: Logger;
+  /** instruments the engine's target requests, objects and cycles */
+  metrics?: Metrics;
   /** where job events are announced; without it they are only recorded */
   notifications?: NotifierSettings;
   /** use dist/workflow-bundle.js when present (the `scimflow worker` of a built install) */
@@ -43,12 +47,16 @@ export async function createJobWorker(options: JobWorkerOptions): Promise<Worker
   if (options.prebuilt && !usePrebuilt) {
     options.logger.warn({ bundle: PREBUILT_BUNDLE }, 'no prebuilt workflow bundle (npm run build); bundling the workflow sources now');
   }
+  const { metrics } = options;
+  const jobActivities = createActivities(metrics
+    ? { ...options.activities, engineOptions: { ...options.activities.engineOptions, onRequest: metrics.observeTargetRequest } }
+    : options.activities);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: {
-      ...createActivities(options.activities),
+      ...(metrics ? instrumentActivities(jobActivities, metrics) : jobActivities),
       ...createNotificationActivities({ db: options.activities.engine.db, settings: options.notifications ?? { smtp: null, webhook: null } }),
       ...createLogRetentionActivities(options.activities.engine.sql),
     },

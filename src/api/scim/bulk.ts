@@ -321,7 +321,7 @@ export function bulkRouter(service: ResourceService, logger: Logger): Router {
     const results = await runBulk(request, {
       baseUrl: scope.baseUrl,
       apply: applyThrough(service, scope),
-      onUnexpectedError: (err) => logger.error({ err, path: '/Bulk' }, 'unexpected error in a bulk operation'),
+      onUnexpectedError: (err) => (req.log ?? logger).error({ err, path: '/Bulk' }, 'unexpected error in a bulk operation'),
     });
     sendScim(res, 200, { schemas: [BULK_RESPONSE_SCHEMA], Operations: results });
   });

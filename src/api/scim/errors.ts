@@ -13,7 +13,7 @@ export function scimErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const error = toScimError(err);
     if (!error) {
-      logger.error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error in SCIM API');
+      (req.log ?? logger).error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error in SCIM API');
     }
     const final = error ?? new ScimError(500, undefined, 'an unexpected error occurred; see the server log');
     sendScim(res, final.status, final);
