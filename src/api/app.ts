@@ -71,7 +71,7 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
         ? new Problem(413, 'Payload Too Large', `the body exceeds ${err.limit} bytes`)
         : new Problem(400, 'Bad Request', 'the body is not valid JSON');
     } else {
-      (req.log ?? logger).error({ err, method: req.method, path: req.path }, 'unhandled error in admin API');
+      (req.log ?? logger).error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error in admin API');
       problem = new Problem(500, 'Internal Server Error', 'an unexpected error occurred; see the server log');
     }
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));

@@ -50,7 +50,8 @@ export interface CycleProgress {
 /** api.md's job status, less the totals the API reads from the database. */
 export interface JobStatusView {
   state: JobStatus;
-  cycle: { kind: CycleKind; id: string; startedAt: string; progress: CycleProgress } | null;
+  /** counts are the cycle's statistics to date */
+  cycle: { kind: CycleKind; id: string; startedAt: string; progress: CycleProgress; counts: CycleCounts } | null;
   lastCycle: LastCycle | null;
   quarantine: Quarantine | null;
   nextCycleAt: string | null;
@@ -85,7 +86,7 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
 
   const view = (): JobStatusView => ({
     state: machine.status,
-    cycle: running ? { kind: running.cycle.kind, id: running.cycle.id, startedAt: running.startedAt, progress: progressOf(running) } : null,
+    cycle: running ? { kind: running.cycle.kind, id: running.cycle.id, startedAt: running.startedAt, progress: progressOf(running), counts: running.counts } : null,
     lastCycle: machine.lastCycle,
     quarantine: machine.quarantine,
     nextCycleAt: nextRunAt(machine),
