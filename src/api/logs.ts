@@ -60,7 +60,7 @@ export function logsRouter(db: Database, logger: Logger): Router {
     };
     const format = exportFormat(req, query.format);
     if (format) {
-      await streamExport(res, format, filter, jobId);
+      await streamExport(res, format, filter, req.log ?? logger);
       return;
     }
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
@@ -76,10 +76,10 @@ export function logsRouter(db: Database, logger: Logger): Router {
    * the download short, so it is logged and the connection closed (an incomplete file, never
    * a silently truncated one that looks whole).
    */
-  async function streamExport(res: Response, format: ExportFormat, filter: LogFilter, jobId: string): Promise<void> {
+  async function streamExport(res: Response, format: ExportFormat, filter: LogFilter, log: Logger): Promise<void> {
     const file: ExportFile = EXPORT_FORMATS[format];
     res.status(200).type(file.contentType);
-    res.setHeader('content-disposition', `attachment; filename="scimflow-logs-${jobId}.${format}"`);
+    res.setHeader('content-disposition', `attachment; filename="scimflow-logs-${filter.jobId}.${format}"`);
     res.setHeader('cache-control', 'no-store');
     if (file.header) res.write(file.header);
     const statement = buildLogQuery(filter);
@@ -92,7 +92,7 @@ export function logsRouter(db: Database, logger: Logger): Router {
       }
       res.end();
     } catch (err) {
-      logger.error({ err, jobId }, 'provisioning log export failed midway');
+      log.error({ err, jobId: filter.jobId }, 'provisioning log export failed midway');
       res.destroy();
     }
   }

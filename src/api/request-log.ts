@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+
+/**
+ * Request ids and the access log. Each request gets an id — the caller's `X-Request-Id` when
+ * it looks like one, so a trace spans a proxy or Entra's logs, otherwise a fresh UUID — echoed
+ * in the response and bound to `req.log`, so every line logged for the request carries it.
+ * One access line per request names the route template and path without the query string
+ * (SCIM filters and tokens-by-mistake stay out of the log) and never a header.
+ *
+ * Cheap on the SCIM hot path: the child logger is only made when a handler logs, and the
+ * access line is one pino call with a flat object.
+ */
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** this request's id (X-Request-Id) */
+    id?: string;
+    /** a logger whose every line carries the request id */
+    log?: Logger;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:@\/+=-]{1,128}$/;
+
+export function requestIdOf(header: string | undefined): string {
+  return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** The matched route as a template (`/api/jobs/:id/logs`), or null when nothing matched. */
+function routeOf(req: Request): string | null {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : null;
+}
+
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const reqId = requestIdOf(req.get('x-request-id'));
+    req.id = reqId;
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ reqId })) });
+    res.setHeader('x-request-id', reqId);
+    // mounted at the root, so this is the whole path, and the query string is not in it
+    const path = req.path;
+    res.once('close', () => {
+      if (!logger.isLevelEnabled('info')) return;
+      logger.info({
+        reqId,
+        method: req.method,
+        route: routeOf(req),
+        path,
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ...(res.writableFinished ? {} : { aborted: true }),
+      }, 'request');
+    });
+    next();
+  };
+}
