@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { startFaultyScim, type FaultyScim } from '../support/faulty-scim.js';
 import { ADMIN_TOKEN } from '../support/server.js';
 import { createJobsWorld, type JobsWorld } from '../jobs/harness.js';
 import { likeContaining } from '../../src/api/console-api.js';
+import { writeLogs } from '../../src/provisioning/logs.js';
 
 /**
  * The web console end to end: headless Chromium against a real API, a real job on the run's
@@ -19,7 +20,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const TEMPORAL_UI = 'http://temporal-ui.example';
 /** the slow job's target answers each request after this long, so its cycle is still running while the list is looked at */
-const SLOW_TARGET_MS = 8_000;
+const SLOW_TARGET_MS = 12_000;
 
 let world: JobsWorld;
 let slowTarget: FaultyScim;
@@ -197,6 +198,38 @@ describe('the job page', () => {
     expect(await page.evaluate('window.__injected')).toBeUndefined();
   });
 
+  it('pages through a long log with "Load more" and exports the filtered log as CSV', async () => {
+    // more entries for one identity than a page holds
+    await writeLogs(world.app.db.db, Array.from({ length: 60 }, (_, i) => ({
+      jobId, cycleId: null, action: 'Other' as const, status: 'Skipped' as const,
+      sourceIdentity: { id: `pat-${i}`, type: 'User' as const, displayName: 'Paging Pat' },
+      targetIdentity: { id: null, type: 'User' as const, displayName: null },
+      durationMs: 1, error: null, modifiedProperties: [], steps: [],
+    })));
+    await page.getByLabel('Identity contains').fill('paging pat');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const entries = page.locator('tr.log-entry');
+    await expect.poll(() => entries.count()).toBe(50);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => entries.count()).toBe(60);
+    expect(await page.getByRole('button', { name: 'Load more' }).isHidden()).toBe(true);
+    const ids = await page.locator('tr.log-entry').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-entry-id')));
+    expect(new Set(ids).size).toBe(60);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe(`provisioning-log-${jobId}.csv`);
+    const csv = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+    expect(csv).toHaveLength(61);
+    expect(csv.slice(1).every((line) => line.includes('Paging Pat'))).toBe(true);
+  });
+
+  it('shows one cycle\'s log from the cycle history', async () => {
+    await page.getByLabel('Identity contains').fill('');
+    await page.locator('table.cycles tbody tr', { hasText: 'initial' }).getByRole('button', { name: 'Show log' }).click();
+    const entries = page.locator('tr.log-entry');
+    await expect.poll(async () => (await entries.allTextContents()).every((t) => t.includes('Create')) && (await entries.count()) === 3).toBe(true);
+  });
+
   it('pauses and resumes the job', async () => {
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(() => stateBadge().textContent()).toBe('Paused');
@@ -222,6 +255,18 @@ describe('the job page', () => {
     expect(await world.targetUser('carol.cruz@contoso.com')).toBeDefined();
     await outcome.scrollIntoViewIfNeeded();
     await screenshot('job');
+  });
+});
+
+describe('restarting', () => {
+  it('restarts with the reset scopes ticked: the watermark reset makes the next cycle a full one', async () => {
+    await page.getByText('Restart with reset scopes…').click();
+    expect(await page.getByRole('checkbox', { name: /^Watermark/ }).isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Restart' }).click();
+    await expect.poll(() => page.locator('.card', { hasText: 'Controls' }).getByRole('status').textContent()).toBe('Done: the job is Active.');
+    const cycles = page.locator('table.cycles tbody tr');
+    await expect.poll(() => cycles.count(), { timeout: 20_000 }).toBe(3);
+    expect(await cycles.first().textContent()).toContain('initial');
   });
 });
 
@@ -259,9 +304,10 @@ describe('the console\'s read-only API', () => {
     const res = await world.call<{ items: Array<{ kind: string; status: string; durationMs: number; counts: Record<string, number> }> }>(
       'GET', `/api/jobs/${jobId}/cycles`);
     expect(res.status).toBe(200);
-    expect(res.body.items.map((c) => c.kind)).toEqual(['incremental', 'initial']);
-    expect(res.body.items[0]).toMatchObject({ status: 'succeeded', counts: { updated: 1 } });
-    expect(res.body.items[0]!.durationMs).toBeGreaterThan(0);
+    // the restart's full cycle, the incremental one with Alice's update, the first one
+    expect(res.body.items.map((c) => c.kind)).toEqual(['initial', 'incremental', 'initial']);
+    expect(res.body.items[1]).toMatchObject({ status: 'succeeded', counts: { updated: 1 } });
+    expect(res.body.items[1]!.durationMs).toBeGreaterThan(0);
     expect((await world.call<{ items: unknown[] }>('GET', `/api/jobs/${jobId}/cycles?limit=1`)).body.items).toHaveLength(1);
     expect((await world.call('GET', `/api/jobs/${jobId}/cycles?limit=0`)).status).toBe(400);
   });
