@@ -8,6 +8,7 @@ import { directoriesRouter } from './directories.js';
 import { jobsRouter } from './jobs.js';
 import { logsRouter } from './logs.js';
 import { requestLog } from './request-log.js';
+import { openApiRouter } from './openapi.js';
 import type { JobService } from '../jobs/service.js';
 import { scimRouter } from './scim/router.js';
 import { consoleApiRouter, type TemporalUi } from './console-api.js';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
 
   app.use(requestLog(deps.logger));
+  app.use(openApiRouter());
   if (deps.metrics) app.use(metricsRouter(deps.metrics.metrics, deps.metrics.token));
   app.use('/api', adminApi(deps));
   app.use('/scim/v2', scimRouter(deps));

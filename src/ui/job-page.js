@@ -144,7 +144,9 @@ export function jobPage(main, jobId) {
     fill(workflowLink, webUiUrl
       ? h('a', { href: webUiUrl, target: '_blank', rel: 'noopener noreferrer' }, `Workflow ${workflowId} in the Temporal Web UI`)
       : h('span', { class: 'muted' }, `Workflow ${workflowId} (set TEMPORAL_UI_URL to link the Temporal Web UI)`));
-  }, () => {});
+  }, (error) => {
+    if (!(error instanceof SessionEnded)) fill(workflowLink, h('span', { class: 'muted' }, `Workflow link unavailable: ${error.message}`));
+  });
   log.reload();
 
   const refresher = poll(async () => {
