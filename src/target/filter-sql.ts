@@ -45,6 +45,16 @@ export function filterToSql(target: ResourceType, filter: Filter, options: Filte
   return compile({ kind: 'resource', target, absentUnknown: options.unknownAttributes === 'absent' }, filter);
 }
 
+/**
+ * Whether a filter can match at most one resource: `eq` on an attribute the service keeps
+ * unique (`userName`, Group `displayName`, `id`), as Entra's matching lookups are.
+ */
+export function matchesAtMostOne(target: ResourceType, filter: Filter): boolean {
+  if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string') return false;
+  const resolved = resolveAttribute(target, filter.path);
+  return resolved !== undefined && !resolved.extension && !resolved.sub && resolved.attribute.uniqueness === 'server';
+}
+
 /** The SQL expression `sortBy` orders by (nulls are sorted by the caller). */
 export function sortExpression(target: ResourceType, path: AttrPath): SQL {
   const ref = resourceRef(target, path, 'sortBy');
@@ -354,6 +364,8 @@ function comparison(attr: QueryAttribute, scalar: Scalar, op: Exclude<CompareOp,
       if (column && isUuid(text) && (isCaseInsensitive(attr) || text === text.toLowerCase())) {
         return sql`${column} ${operator} ${text}::uuid`;
       }
+      // stored uuids are lowercase: no other text equals one (and no scan needs to prove it)
+      if (column && op === 'eq') return sql`false`;
       return isCaseInsensitive(attr)
         ? sql`lower(${scalar.text}) ${operator} lower(${text})`
         : sql`${scalar.text} ${operator} ${text}`;

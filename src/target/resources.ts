@@ -6,7 +6,7 @@ import { readPatchRequest } from '../scim/entra.js';
 import { applyPatch, type MemberChange } from '../scim/patch.js';
 import { canonicalResource, checkReplace, jsonEqual, parseResource, type ScimResource } from '../scim/resource.js';
 import { resolveAttribute, type ResourceType } from '../scim/schemas.js';
-import { filterToSql, sortExpression } from './filter-sql.js';
+import { filterToSql, matchesAtMostOne, sortExpression } from './filter-sql.js';
 import { groupStore } from './groups.js';
 import { clientOf, query, type Executor } from './executor.js';
 import { applyMemberChanges, changeMembersOf, isSingleStatement } from './members.js';
@@ -198,16 +198,17 @@ export class ResourceService {
     const descending = sortDirection(input.sortOrder);
     const plans = planQueries(typeName ? [stores[typeName]] : [userStore, groupStore], (store, unknownAttributes) => ({
       where: filter && filterToSql(store.type, filter, { unknownAttributes }),
+      single: filter !== undefined && unknownAttributes === 'error' && matchesAtMostOne(store.type, filter),
       order: sortPath && (unknownAttributes === 'error' ? sortExpression(store.type, sortPath) : undefined),
     }));
 
     const resources: ScimResource[] = [];
     let totalResults = 0;
     let skip = startIndex - 1;
-    for (const { store, where, order } of plans) {
+    for (const { store, where, order, single } of plans) {
       const want = count - resources.length;
-      const page = want > 0
-        ? await this.page(store, scope, where, order, descending, skip, want, input.withMembers ?? true)
+      const page = single ? await this.single(store, scope, where!, skip, want, input.withMembers ?? true)
+        : want > 0 ? await this.page(store, scope, where, order, descending, skip, want, input.withMembers ?? true)
         : { rows: [], total: undefined };
       const total = page.total ?? await this.count(store, scope, where);
       totalResults += total;
@@ -271,6 +272,16 @@ export class ResourceService {
       rows: rows.map(toStoredRow),
       total: rows[0] ? Number(rows[0].total) : offset === 0 ? 0 : undefined,
     };
+  }
+
+  /** A lookup that matches at most one row needs no ordering, paging or window count. */
+  private async single(
+    store: Store, scope: TenantScope, where: SQL, offset: number, limit: number, withMembers: boolean,
+  ): Promise<{ rows: StoredRow[]; total: number }> {
+    const t = sql.identifier(getTableName(store.table));
+    const rows = await query<RawRow>(this.sql, sql`
+      select ${rowFields(store, withMembers)} from ${t} where ${t}.tenant_id = ${scope.tenantId} and ${where}`);
+    return { rows: rows.slice(offset, offset + limit).map(toStoredRow), total: rows.length };
   }
 
   private async count(store: Store, scope: TenantScope, where: SQL | undefined): Promise<number> {
