@@ -31,9 +31,9 @@ export interface CycleView {
   counts: Record<string, number>;
 }
 
-const cyclesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
-const usersQuery = z.object({
-  search: z.string().trim().min(1).max(200),
+export const cyclesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
+export const usersQuery = z.object({
+  search: z.string().trim().min(1).max(200).describe('text within the display name, userPrincipalName or mail; case-insensitive'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
