@@ -65,7 +65,7 @@ function operationObject(op: Operation, schemas: SchemaWriter): JsonSchema {
   }
   const hasInput = op.body !== undefined || op.query !== undefined || op.path.includes(':');
   if (hasInput) responses['400'] = problemAnswer('Invalid input; the detail names the fields');
-  responses['401'] = problemAnswer('No valid admin bearer token');
+  if (!op.public) responses['401'] = problemAnswer('No valid admin bearer token');
   if (op.path.includes(':')) responses['404'] = problemAnswer('Not found');
   const body = op.body && {
     required: true,
@@ -79,6 +79,7 @@ function operationObject(op: Operation, schemas: SchemaWriter): JsonSchema {
     summary: op.summary,
     operationId: `${op.method}${op.path.replace(/\/:?(\w)([\w-]*)/g, (_m, first: string, rest: string) => first.toUpperCase() + rest.replace(/-(\w)/g, (_n, c: string) => c.toUpperCase()))}`,
     parameters: [...pathParams(op.path), ...(op.query ? queryParams(op.query, schemas) : [])],
+    ...(op.public ? { security: [] } : {}),
     ...(body ? { requestBody: body } : {}),
     responses,
   };
@@ -98,7 +99,7 @@ export function buildOpenApiDocument(): JsonSchema {
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
     security: [{ adminToken: [] }],
-    tags: ['tenants', 'directories', 'jobs', 'logs', 'console'].map((name) => ({ name })),
+    tags: ['tenants', 'directories', 'jobs', 'logs', 'console', 'meta'].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' } },

@@ -22,7 +22,9 @@ export interface Answer {
 export interface Operation {
   method: Method;
   path: string;
-  tag: 'tenants' | 'directories' | 'jobs' | 'logs' | 'console';
+  tag: 'tenants' | 'directories' | 'jobs' | 'logs' | 'console' | 'meta';
+  /** served without the admin token */
+  public?: boolean;
   summary: string;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -62,6 +64,8 @@ const directoryObjects = (kind: 'users' | 'groups', record: z.ZodType): Operatio
 ];
 
 export const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/openapi.json', tag: 'meta', summary: 'This document', public: true, responses: ok(s.anyObject) },
+
   { method: 'post', path: '/tenants', tag: 'tenants', summary: 'Create a SCIM target tenant and its first token', body: z.object({ name: z.string().min(1).max(200) }), responses: created(s.createdTenant) },
   { method: 'get', path: '/tenants', tag: 'tenants', summary: 'List tenants with their user and group counts', responses: ok(s.tenantList) },
   { method: 'post', path: '/tenants/:id/tokens', tag: 'tenants', summary: 'Issue another bearer token', responses: created(s.issuedToken) },

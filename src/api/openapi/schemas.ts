@@ -31,7 +31,9 @@ export const issuedToken = z.object({ id, token: z.string().describe('shown once
 
 export const directory = z.object({ id, name: z.string() });
 
-export const directoryDetail = z.object({ id, name: z.string(), watermark: count.describe('the change feed position') })
+export const directoryDetail = z.object({
+  id, name: z.string(), watermark: z.string().regex(/^[0-9]+$/).describe('the change feed position: a 64-bit sequence number as a decimal string'),
+})
   ;
 
 export const directoryList = z.object({
