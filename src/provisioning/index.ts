@@ -9,10 +9,9 @@ import type { Database, Sql } from '../db/client.js';
 import { provisioningJobs } from '../db/provisioning.js';
 import { provisioningConfigSchema } from './config.js';
 import type { Cycle, EngineJob, SyncContext } from './engine/context.js';
-import { addCounts, emptyCounts } from './engine/counts.js';
 import { executeDeletions } from './engine/deprovision.js';
 import { DEFAULT_ESCROW_POLICY, type EscrowPolicy } from './engine/escrow-policy.js';
-import { groupsOfCreatedUsers, membersOfLinkedGroups, sendMemberChanges } from './engine/memberships.js';
+import { membersOfLinkedGroups, sendMemberChanges } from './engine/memberships.js';
 import { syncObjects } from './engine/pipeline.js';
 import { resolveReferences } from './engine/references.js';
 import { readGroupPage, readUserPage } from './engine/source-objects.js';
@@ -134,12 +133,10 @@ export async function provisionOnDemand(ctx: SyncContext, target: { userId: stri
   const cycle: Cycle = {
     id: randomUUID(), kind: 'incremental', dryRun: ctx.store.dryRun, startedAt: new Date().toISOString(), watermarkFrom: null, watermarkTo: 0,
   };
-  let counts = emptyCounts();
   if ('userId' in target) {
     const users = await readUserPage(ctx.sql, scope, { ids: [target.userId] });
-    counts = addCounts(counts, await syncObjects(collecting, cycle, users));
-    counts = addCounts(counts, await resolveReferences(collecting, cycle, users));
-    counts = addCounts(counts, await sendMemberChanges(collecting, cycle, await groupsOfCreatedUsers(collecting, counts.created > 0 ? [target.userId] : [])));
+    await syncObjects(collecting, cycle, users);
+    await resolveReferences(collecting, cycle, users);
   } else {
     const members = await ctx.sql<{ member_id: string }[]>`
       select member_id from directory_memberships
@@ -149,9 +146,11 @@ export async function provisionOnDemand(ctx: SyncContext, target: { userId: stri
       throw new OnDemandTooManyMembers(`a group is provisioned on demand with at most ${ON_DEMAND_GROUP_MEMBERS} members`);
     }
     const users = await readUserPage(ctx.sql, scope, { ids: members.map((m) => m.member_id) });
+    const wasLinked = (await ctx.store.links('group', [target.groupId])).has(target.groupId);
     await syncObjects(collecting, cycle, users);
+    // a group linked just now got its members with its create; one linked before gets them here
     await syncObjects(collecting, cycle, await readGroupPage(ctx.sql, scope, { ids: [target.groupId] }));
-    await sendMemberChanges(collecting, cycle, await membersOfLinkedGroups(collecting, { ids: [target.groupId] }));
+    if (wasLinked) await sendMemberChanges(collecting, cycle, await membersOfLinkedGroups(collecting, { ids: [target.groupId] }));
   }
   await executeDeletions(collecting, cycle);
   return entries;

@@ -6,7 +6,7 @@ import { addCounts, emptyCounts, operationsOf, type CycleCounts } from './counts
 import type { ObjectType } from './decision.js';
 import { finishDeletions } from './deprovision.js';
 import { groupsTouched, membershipsChanged, usersTouched } from './feed.js';
-import { groupsOfCreatedUsers, membersOfLinkedGroups, resolveMembershipChanges, sendMemberChanges } from './memberships.js';
+import { membersOfLinkedGroups, resolveMembershipChanges, sendMemberChanges } from './memberships.js';
 import { firstCursor, isFeedPhase, nextPhase, type CycleCursor, type CyclePhase } from './plan.js';
 import { syncObjects } from './pipeline.js';
 import { ENTRA_QUARANTINE_THRESHOLDS, quarantineDecision, type QuarantineReason, type QuarantineThresholds } from './quarantine.js';
@@ -75,10 +75,10 @@ export async function runCyclePage(ctx: SyncContext, cycle: Cycle, cursor: Cycle
   await addCycleCounts(ctx, cycle, result.counts);
   const next = result.after === null ? nextPhase(cycle.kind, cursor.phase, cycle.watermarkFrom) : { phase: cursor.phase, after: result.after };
   if (result.after === null && cycle.kind === 'initial' && (cursor.phase === 'users' || cursor.phase === 'groups')) {
-    // an initial cycle has just written up to one link and one log entry per object; later
-    // phases and cycles look them up, and plans made on an empty table's statistics scan it
-    // per row. Autovacuum would catch up, but not within this cycle.
-    await ctx.sql`analyze provisioning_links, provisioning_logs`;
+    // an initial cycle has just written up to one link per object; later phases join against
+    // them, and plans made on an empty table's statistics scan it per row. Autovacuum would
+    // catch up, but not within this cycle.
+    await ctx.sql`analyze provisioning_links`;
   }
   return { cursor: next, counts: result.counts };
 }
@@ -122,16 +122,6 @@ async function runPhasePage(ctx: SyncContext, cycle: Cycle, cursor: CycleCursor)
       // a group whose member PATCH failed gets all its members again: adding is idempotent
       const ids = await ctx.store.dueEscrows('group', true, new Date(cycle.startedAt), after, limit);
       const counts = await sendMemberChanges(ctx, cycle, await membersOfLinkedGroups(ctx, { ids }));
-      return { counts, after: ids.length < limit ? null : ids.at(-1)! };
-    }
-    case 'createdGroupMembers': {
-      const ids = await createdInCycle(ctx, cycle, 'Group', after, limit);
-      const counts = await sendMemberChanges(ctx, cycle, await membersOfLinkedGroups(ctx, { ids }));
-      return { counts, after: ids.length < limit ? null : ids.at(-1)! };
-    }
-    case 'createdUserMemberships': {
-      const ids = await createdInCycle(ctx, cycle, 'User', after, limit);
-      const counts = await sendMemberChanges(ctx, cycle, await groupsOfCreatedUsers(ctx, ids));
       return { counts, after: ids.length < limit ? null : ids.at(-1)! };
     }
     default:
@@ -179,16 +169,6 @@ async function feedPage(ctx: SyncContext, cycle: Cycle, phase: CyclePhase, after
       throw new Error(`phase ${phase} does not read the change feed`);
   }
   return { counts, after: done ? null : changes.at(-1)!.seq };
-}
-
-/** Objects this cycle created (its Create/Success log entries), by source id. */
-async function createdInCycle(ctx: SyncContext, cycle: Cycle, type: 'User' | 'Group', after: string, limit: number): Promise<string[]> {
-  const rows = await ctx.sql<{ source_id: string }[]>`
-    select source_id from provisioning_logs
-    where job_id = ${ctx.job.id} and cycle_id = ${cycle.id} and action = 'Create' and status = 'Success'
-      and source_type = ${type} and source_id > ${after}
-    order by source_id limit ${limit}`;
-  return rows.map((r) => r.source_id);
 }
 
 async function addCycleCounts(ctx: SyncContext, cycle: Cycle, counts: CycleCounts): Promise<void> {

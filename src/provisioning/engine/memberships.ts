@@ -101,8 +101,8 @@ export async function membersOfLinkedGroups(
   return rows.map((r) => ({ groupSourceId: r.source_id, groupTargetId: r.target_id, groupName: r.display_name, add: r.members, remove: [] }));
 }
 
-/** The linked groups each of the given users belongs to, as additions: users an incremental cycle created. */
-export async function groupsOfCreatedUsers(ctx: SyncContext, userSourceIds: readonly string[]): Promise<MemberChanges[]> {
+/** The linked groups each of the given users belongs to, as additions: users an incremental cycle just linked. */
+export async function groupsOfUsers(ctx: SyncContext, userSourceIds: readonly string[]): Promise<MemberChanges[]> {
   if (userSourceIds.length === 0) return [];
   const { sql, job } = ctx;
   const rows = await sql<GroupMembersRow[]>`

@@ -3,7 +3,8 @@ import {
   type BulkOperation, type RecordedRequest, type ScimResource,
 } from '../scim-client.js';
 import type { Cycle, SyncContext } from './context.js';
-import { emptyCounts, type CycleCounts } from './counts.js';
+import { addCounts, emptyCounts, type CycleCounts } from './counts.js';
+import { groupsOfUsers, membersOfLinkedGroups, sendMemberChanges } from './memberships.js';
 import { decide, SKIP_SENTENCES, type Decision, type ObjectType } from './decision.js';
 import { escrowAfterFailure } from './escrow-policy.js';
 import type { LogAction, LogEntryInput } from '../logs.js';
@@ -51,7 +52,8 @@ interface Unplanned {
 }
 
 type Outcome =
-  | { kind: 'linked'; link: Link; entry: LogEntryInput; counted: 'created' | 'updated' }
+  /** `newlyLinked`: created or adopted now, so its group memberships still have to be sent */
+  | { kind: 'linked'; link: Link; entry: LogEntryInput; counted: 'created' | 'updated'; newlyLinked: boolean }
   | { kind: 'skipped'; entry: LogEntryInput }
   | { kind: 'pending'; deletion: PendingDeletion }
   | { kind: 'failed'; error: ScimClientError; entry: LogEntryInput };
@@ -88,7 +90,8 @@ export async function syncObjects(ctx: SyncContext, cycle: Cycle | null, records
   const dropped: string[] = [];
   const pending: PendingDeletion[] = [];
   const entries: LogEntryInput[] = [];
-  const counts = emptyCounts();
+  const newlyLinked: string[] = [];
+  let counts = emptyCounts();
   counts[type === 'user' ? 'users' : 'groups'] = records.length;
   for (const [index, outcome] of outcomes.entries()) {
     const id = records[index]!.id;
@@ -96,6 +99,7 @@ export async function syncObjects(ctx: SyncContext, cycle: Cycle | null, records
       case 'linked':
         // a create's link is already written (saveCreatedLink)
         if (outcome.counted === 'updated') saved.push(outcome.link);
+        if (outcome.newlyLinked) newlyLinked.push(id);
         entries.push(outcome.entry);
         cleared.push(id);
         counts[outcome.counted]++;
@@ -129,7 +133,19 @@ export async function syncObjects(ctx: SyncContext, cycle: Cycle | null, records
     cycle ? ctx.store.addPendingDeletions(cycle.id, pending) : Promise.resolve(),
     ctx.writeLogs(entries),
   ]);
+  if (cycle?.kind === 'incremental' && newlyLinked.length > 0) {
+    counts = addCounts(counts, await sendMemberChanges(ctx, cycle, await membershipsOfNewlyLinked(ctx, type, newlyLinked)));
+  }
   return counts;
+}
+
+/**
+ * An object an incremental cycle creates or adopts joins the target's copies of its groups
+ * at once: the groups already linked (users come before groups in a cycle, so a group linked
+ * now finds every linked member). An initial cycle has its own membership phase instead.
+ */
+function membershipsOfNewlyLinked(ctx: SyncContext, type: ObjectType, ids: readonly string[]) {
+  return type === 'user' ? groupsOfUsers(ctx, ids) : membersOfLinkedGroups(ctx, { ids });
 }
 
 async function plan(ctx: SyncContext, record: SourceRecord, link: Link | undefined, trail: ObjectTrail, createFirst: boolean): Promise<Planned> {
@@ -272,7 +288,7 @@ async function created(ctx: SyncContext, p: Planned, targetId: string, recorded:
     return { kind: 'skipped', entry: trail.entry('Create', 'Skipped') };
   }
   trail.step('export', 'success', `POST ${RESOURCE[record.type]} created target ${TYPE_NOUN[record.type]} ${targetId}.`);
-  return { kind: 'linked', link, entry: trail.entry('Create', 'Success'), counted: 'created' };
+  return { kind: 'linked', link, entry: trail.entry('Create', 'Success'), counted: 'created', newlyLinked: true };
 }
 
 async function update(ctx: SyncContext, p: Planned, targetId: string, adopt: boolean): Promise<Outcome> {
@@ -306,7 +322,7 @@ function updated(p: Planned, targetId: string, sent: boolean, recorded: readonly
   trail.step('export', 'success', sent
     ? `PATCH ${RESOURCE[record.type]}/${targetId} with ${changes.map((c) => c.name).join(', ')}.`
     : `Linked target ${TYPE_NOUN[record.type]} ${targetId}; it already holds every mapped value.`);
-  return { kind: 'linked', link, entry: trail.entry('Update', 'Success'), counted: 'updated' };
+  return { kind: 'linked', link, entry: trail.entry('Update', 'Success'), counted: 'updated', newlyLinked: !p.link };
 }
 
 /**

@@ -11,7 +11,7 @@ export type CyclePhase =
   | 'users' | 'groups' | 'memberships' | 'references'
   // incremental cycle: the change feed since the watermark, then due escrows
   | 'userChanges' | 'userEscrows' | 'groupChanges' | 'groupEscrows'
-  | 'membershipChanges' | 'createdGroupMembers' | 'createdUserMemberships' | 'memberEscrows'
+  | 'membershipChanges' | 'memberEscrows'
   | 'referenceChanges' | 'referenceEscrows';
 
 export interface CycleCursor {
@@ -24,7 +24,7 @@ const PHASES: Record<CycleKind, readonly CyclePhase[]> = {
   initial: ['users', 'groups', 'memberships', 'references'],
   incremental: [
     'userChanges', 'userEscrows', 'groupChanges', 'groupEscrows',
-    'membershipChanges', 'createdGroupMembers', 'createdUserMemberships', 'memberEscrows',
+    'membershipChanges', 'memberEscrows',
     'referenceChanges', 'referenceEscrows',
   ],
 };
