@@ -50,6 +50,7 @@ export function logTable(jobId) {
 
   let cursor = null;
   let shown = 0;
+  let latest = 0;
 
   function filters() {
     const data = new FormData(form);
@@ -59,8 +60,11 @@ export function logTable(jobId) {
   }
 
   async function loadPage(after) {
+    // only the latest request may draw: an earlier, slower answer is for filters no longer shown
+    const request = ++latest;
     try {
       const page = await api('GET', `/jobs/${jobId}/logs${query({ ...filters(), cursor: after, limit: PAGE_SIZE })}`);
+      if (request !== latest) return;
       if (!after) {
         rows.replaceChildren();
         shown = 0;
@@ -71,7 +75,7 @@ export function logTable(jobId) {
       more.hidden = !cursor;
       notice.textContent = shown === 0 ? 'No log entries match these filters.' : `${shown} entr${shown === 1 ? 'y' : 'ies'} shown${cursor ? '; more below' : ''}.`;
     } catch (error) {
-      if (!(error instanceof SessionEnded)) notice.textContent = `Could not load the log: ${error.message}`;
+      if (request === latest && !(error instanceof SessionEnded)) notice.textContent = `Could not load the log: ${error.message}`;
     }
   }
 
