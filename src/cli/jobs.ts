@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import type { JobStatusResponse, JobView } from '../jobs/service.js';
 import { adminClient, AdminClientError } from './admin-client.js';
+import { watchJob } from './watch.js';
 
 /** `scimflow jobs …`: clients of the job REST API (api.md "Provisioning jobs"). */
 
@@ -87,14 +88,17 @@ export function jobCommands(program: Command): void {
     out(s, opts.json, () => statusLines(s));
   });
 
-  jobs.command('watch <id>').description('print the status every few seconds until interrupted')
-    .option('--interval <seconds>', 'seconds between polls', '2')
+  jobs.command('watch <id>')
+    .description('a live progress bar of the running (or next) cycle until it ends; exit 1 if the job then needs an admin, 3 if no cycle will come')
+    .option('--interval <ms>', 'milliseconds between polls', '500')
     .action(async (id: string, opts: { interval: string }) => {
-      for (;;) {
-        const s = await client().call<JobStatusResponse>('GET', path(id, '/status'));
-        console.log(`--- ${new Date().toISOString()}\n${statusLines(s)}`);
-        await new Promise((r) => setTimeout(r, Math.max(0.5, Number(opts.interval)) * 1000));
-      }
+      // exit explicitly: under tsx's loader hooks a process.exitCode set this late is lost
+      process.exit(await watchJob({
+        status: () => client().call<JobStatusResponse>('GET', path(id, '/status')),
+        write: (text) => process.stdout.write(text),
+        tty: process.stdout.isTTY === true,
+        intervalMs: Math.max(100, Number(opts.interval) || 500),
+      }));
     });
 
   for (const control of CONTROLS) {
