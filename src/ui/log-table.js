@@ -44,15 +44,18 @@ export function logTable(jobId) {
     h('div', { class: 'table-wrap' },
       h('table', { class: 'log-table' },
         h('thead', {}, h('tr', {},
-          ['', 'Time', 'Action', 'Status', 'Source', 'Target', 'Duration', 'Error'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Details')),
+          ['Time', 'Action', 'Status', 'Source', 'Target', 'Duration', 'Error'].map((t) => h('th', { scope: 'col' }, t)))),
         rows)),
     more);
 
   let cursor = null;
   let shown = 0;
   let latest = 0;
+  /** the filters of the rows on screen: "Load more" and the export keep to them even if the form was edited since */
+  let applied = {};
 
-  function filters() {
+  function formFilters() {
     const data = new FormData(form);
     return {
       status: data.get('log-status'), action: data.get('log-action'), cycleId: data.get('cycleId'), q: data.get('q')?.trim(),
@@ -63,7 +66,7 @@ export function logTable(jobId) {
     // only the latest request may draw: an earlier, slower answer is for filters no longer shown
     const request = ++latest;
     try {
-      const page = await api('GET', `/jobs/${jobId}/logs${query({ ...filters(), cursor: after, limit: PAGE_SIZE })}`);
+      const page = await api('GET', `/jobs/${jobId}/logs${query({ ...applied, cursor: after, limit: PAGE_SIZE })}`);
       if (request !== latest) return;
       if (!after) {
         rows.replaceChildren();
@@ -81,7 +84,7 @@ export function logTable(jobId) {
 
   async function exportCsv() {
     try {
-      const blob = await download(`/jobs/${jobId}/logs${query({ ...filters(), format: 'csv' })}`, 'text/csv');
+      const blob = await download(`/jobs/${jobId}/logs${query({ ...applied, format: 'csv' })}`, 'text/csv');
       const url = URL.createObjectURL(blob);
       const link = h('a', { href: url, download: `provisioning-log-${jobId}.csv`, hidden: true });
       document.body.append(link);
@@ -94,6 +97,7 @@ export function logTable(jobId) {
   }
 
   function reload() {
+    applied = formFilters();
     return loadPage(null);
   }
 
