@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
 /**
@@ -12,6 +12,26 @@ import type { Logger } from '../logger.js';
  * Cheap on the SCIM hot path: the child logger is only made when a handler logs, and the
  * access line is one pino call with a flat object.
  */
+
+const LOGGING = Symbol('scimflow.requestLogging');
+
+interface Logging {
+  logger: Logger;
+  reqId: string;
+  child?: Logger;
+}
+
+type LoggedRequest = Request & { [LOGGING]?: Logging };
+
+// A getter on Express's request prototype, defined once: a per-request defineProperty costs
+// microseconds (the object leaves V8's fast mode), a plain property and this getter do not.
+Object.defineProperty(express.request, 'log', {
+  configurable: true,
+  get(this: LoggedRequest): Logger | undefined {
+    const logging = this[LOGGING];
+    return logging && (logging.child ??= logging.logger.child({ reqId: logging.reqId }));
+  },
+});
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -39,8 +59,7 @@ export function requestLog(logger: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     const reqId = requestIdOf(req.get('x-request-id'));
     req.id = reqId;
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ reqId })) });
+    (req as LoggedRequest)[LOGGING] = { logger, reqId };
     res.setHeader('x-request-id', reqId);
     // mounted at the root, so this is the whole path, and the query string is not in it
     const path = req.path;
