@@ -1,9 +1,9 @@
 import { SessionEnded } from './api.js';
 
 /**
- * Runs `task` now and again every `everyMs` until stopped, one run at a time. A failed run
- * shows its message in `notice` and the next run tries again; a refused token ends the loop
- * (the app is then on its login screen).
+ * Runs `task` now and again every `everyMs` until stopped, one run at a time, skipping runs
+ * while the tab is hidden. A failed run shows its message in `notice` and the next run tries
+ * again; a refused token ends the loop (the app is then on its login screen).
  */
 export function poll(task, notice, everyMs = 3000) {
   let stopped = false;
@@ -11,6 +11,8 @@ export function poll(task, notice, everyMs = 3000) {
   let inFlight = null;
 
   async function once() {
+    // a console left open in a background tab should not keep querying every job's workflow
+    if (document.hidden) return;
     try {
       await task();
       notice.textContent = '';
