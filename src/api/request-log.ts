@@ -64,8 +64,10 @@ export function requestLog(logger: Logger): RequestHandler {
     // mounted at the root, so this is the whole path, and the query string is not in it
     const path = req.path;
     res.once('close', () => {
-      if (!logger.isLevelEnabled('info')) return;
-      logger.info({
+      // a server error is worth a line even where the access log is turned off (LOG_LEVEL=warn)
+      const level = res.statusCode >= 500 ? 'error' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level]({
         reqId,
         method: req.method,
         route: routeOf(req),

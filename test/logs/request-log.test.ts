@@ -103,7 +103,7 @@ describe('the access log', () => {
 });
 
 describe('a handler\'s own log lines', () => {
-  it('carry the request id, errors included', async () => {
+  it('carry the request id, errors included, and a server error\'s access line is at error level', async () => {
     const app = express();
     app.use(requestLog(logger));
     app.get('/boom', (req) => {
@@ -121,7 +121,7 @@ describe('a handler\'s own log lines', () => {
       const { port } = running.address() as import('node:net').AddressInfo;
       const res = await fetch(`http://127.0.0.1:${port}/boom`, { headers: { 'x-request-id': 'trace-boom' } });
       expect(res.status).toBe(500);
-      await accessLine('trace-boom');
+      expect((await accessLine('trace-boom')).level).toBe(50);
       expect(lines.filter((l) => l.reqId === 'trace-boom').map((l) => l.msg)).toEqual(['about to fail', 'unexpected', 'request']);
     } finally {
       await new Promise((r) => running.close(r));
