@@ -136,6 +136,8 @@ describe('real answers match it', () => {
     const page = await expectDocumented(await call('GET', `/api/jobs/${jobId}/logs?limit=1`), 'get', '/api/jobs/{id}/logs') as { items: unknown[] };
     expect(page.items).toHaveLength(1);
     await expectDocumented(await call('GET', `/api/jobs/${jobId}/logs?status=Nope`), 'get', '/api/jobs/{id}/logs');
+    await expectDocumented(await call('GET', `/api/jobs/${jobId}/cycles`), 'get', '/api/jobs/{id}/cycles');
+    await expectDocumented(await call('GET', `/api/jobs/${jobId}/workflow`), 'get', '/api/jobs/{id}/workflow');
     await expectDocumented(await call('GET', `/api/jobs/${crypto.randomUUID()}/status`), 'get', '/api/jobs/{id}/status');
     await expectDocumented(await call('POST', '/api/jobs', { name: 'x' }), 'post', '/api/jobs');
   }, 60_000);

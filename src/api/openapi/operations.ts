@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { applicationRecord, assignmentRecord, groupRecord, userRecord } from '../../directory/records.js';
 import { jsonImportBody } from '../../directory/import.js';
 import { provisioningConfigSchema } from '../../provisioning/config.js';
+import { cyclesQuery, usersQuery } from '../console-api.js';
 import { logsQuerySchema } from '../logs.js';
 import * as s from './schemas.js';
 
@@ -117,7 +118,7 @@ export const OPERATIONS: Operation[] = [
     },
   },
 
-  { method: 'get', path: '/jobs/:id/cycles', tag: 'console', summary: 'Recent cycles of a job (web console)', responses: ok(s.anyObject) },
-  { method: 'get', path: '/jobs/:id/users', tag: 'console', summary: 'Directory users by name, to pick one for provision on demand (web console)', query: z.object({ search: z.string().optional() }), responses: ok(s.anyObject) },
-  { method: 'get', path: '/jobs/:id/workflow', tag: 'console', summary: 'Link to the job\'s workflow in the Temporal Web UI (web console)', responses: ok(s.anyObject) },
+  { method: 'get', path: '/jobs/:id/cycles', tag: 'console', summary: 'Recent cycles of a job, newest first (web console)', query: cyclesQuery, responses: ok(z.object({ items: z.array(s.anyObject) })) },
+  { method: 'get', path: '/jobs/:id/users', tag: 'console', summary: 'Directory users by name, to pick one for provision on demand (web console)', query: usersQuery, responses: ok(z.object({ items: z.array(s.anyObject) })) },
+  { method: 'get', path: '/jobs/:id/workflow', tag: 'console', summary: 'Link to the job\'s workflow in the Temporal Web UI (web console)', responses: ok(z.object({ workflowId: z.string(), webUiUrl: z.string().nullable() })) },
 ];
