@@ -48,7 +48,7 @@ export interface SyncStore {
   escrows(type: ObjectType, sourceIds: readonly string[], referenceFailure: boolean): Promise<Map<string, Escrow>>;
   saveEscrows(escrows: readonly Escrow[]): Promise<void>;
   clearEscrows(type: ObjectType, sourceIds: readonly string[], referenceFailure: boolean): Promise<void>;
-  /** source ids of escrows due by `now`, keyset after `after` */
+  /** source ids of escrows due before `now` (a cycle's start: not what failed during it), keyset after `after` */
   dueEscrows(type: ObjectType, referenceFailure: boolean, now: Date, after: string, limit: number): Promise<string[]>;
   addPendingDeletions(cycleId: string, deletions: readonly PendingDeletion[]): Promise<void>;
   pendingDeletions(cycleId: string, after: string, limit: number): Promise<PendingDeletion[]>;
@@ -163,7 +163,7 @@ export function liveStore(sql: Sql, jobId: string): SyncStore {
       const rows = await sql<{ source_id: string }[]>`
         select source_id from provisioning_escrows
         where job_id = ${jobId} and object_type = ${type} and reference_failure = ${referenceFailure}
-          and next_retry_at <= ${now.toISOString()}::timestamptz and source_id > ${after}
+          and next_retry_at < ${now.toISOString()}::timestamptz and source_id > ${after}
         order by source_id limit ${limit}`;
       return rows.map((r) => r.source_id);
     },
