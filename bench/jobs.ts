@@ -12,7 +12,7 @@
  * - after BENCH_CHANGES (100) users change, the time from run-now to the incremental cycle
  *   finished (target < 3 s).
  *
- * Env: BENCH_USERS, BENCH_GROUPS, BENCH_CHANGES, BENCH_DATABASE_URL.
+ * Env: BENCH_USERS, BENCH_GROUPS, BENCH_CHANGES, BENCH_ROUNDS (2), BENCH_DATABASE_URL.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -38,7 +38,9 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const env = process.env;
 const int = (name: string, fallback: number) => (env[name] ? Number.parseInt(env[name], 10) : fallback);
-const settings = { users: int('BENCH_USERS', 10_000), groups: int('BENCH_GROUPS', 1_000), changes: int('BENCH_CHANGES', 100) };
+const settings = {
+  users: int('BENCH_USERS', 10_000), groups: int('BENCH_GROUPS', 1_000), changes: int('BENCH_CHANGES', 100), rounds: int('BENCH_ROUNDS', 2),
+};
 const TARGET = { overheadPercent: 15, runNowMs: 3_000 };
 const adminToken = randomBytes(24).toString('hex');
 const secretsKeyText = randomBytes(24).toString('hex');
@@ -130,35 +132,46 @@ async function main(): Promise<void> {
   console.log(`# bench:jobs — ${database.description}; Temporal dev server (in memory); target + API: scimflow api (pid ${api.pid}); worker: this process`);
   console.log(`# ${settings.users} users, ${settings.groups} groups, 2 memberships per user, default mappings, everything assigned`);
   try {
-    const direct = await seedDirectory();
-    const directJob = await createJob(direct);
-    const ctx = await openJob({ db: handle.db, sql: handle.sql, secretsKey }, directJob);
-    let started = performance.now();
-    const directResult = await runInitialCycle(ctx);
-    const directMs = performance.now() - started;
-    await ctx.close();
-    const objects = directResult.counts.users + directResult.counts.groups + directResult.counts.memberships;
+    // the machine is shared: direct and Temporal runs alternate, and each side's best round counts
+    const directMs: number[] = [];
+    const temporalMs: number[] = [];
+    let objects = 0;
+    let seeded: Seeded | undefined;
+    let jobId = '';
+    let initial: JobStatusResponse | undefined;
+    for (let round = 0; round < settings.rounds; round++) {
+      const direct = await seedDirectory();
+      const ctx = await openJob({ db: handle.db, sql: handle.sql, secretsKey }, await createJob(direct));
+      let started = performance.now();
+      const result = await runInitialCycle(ctx);
+      directMs.push(performance.now() - started);
+      await ctx.close();
+      objects = result.counts.users + result.counts.groups + result.counts.memberships;
 
-    const seeded = await seedDirectory();
-    const jobId = await createJob(seeded);
-    started = performance.now();
-    await call('POST', `/api/jobs/${jobId}/start`);
-    const initial = await untilCycleFinished(jobId, undefined);
-    const temporalMs = performance.now() - started;
-    const overhead = ((temporalMs - directMs) / directMs) * 100;
+      seeded = await seedDirectory();
+      jobId = await createJob(seeded);
+      started = performance.now();
+      await call('POST', `/api/jobs/${jobId}/start`);
+      initial = await untilCycleFinished(jobId, undefined);
+      temporalMs.push(performance.now() - started);
+    }
+    const bestDirect = Math.min(...directMs);
+    const bestTemporal = Math.min(...temporalMs);
+    const overhead = ((bestTemporal - bestDirect) / bestDirect) * 100;
+    const seconds = (ms: number[]) => ms.map((m) => (m / 1000).toFixed(1)).join(' / ');
 
-    console.log(`\n## initial cycle, ${objects} objects (users + groups + memberships)`);
-    console.log(`  engine directly    ${(directMs / 1000).toFixed(1)} s   ${(objects / (directMs / 1000)).toFixed(0)} objects/s   created ${directResult.counts.created}`);
-    console.log(`  through Temporal   ${(temporalMs / 1000).toFixed(1)} s   ${(objects / (temporalMs / 1000)).toFixed(0)} objects/s   created ${initial.lastCycle!.counts.created}   (start call → status shows it finished)`);
+    console.log(`\n## initial cycle, ${objects} objects (users + groups + memberships), best of ${settings.rounds} alternating rounds`);
+    console.log(`  engine directly    ${(bestDirect / 1000).toFixed(1)} s   ${(objects / (bestDirect / 1000)).toFixed(0)} objects/s   (rounds: ${seconds(directMs)} s)`);
+    console.log(`  through Temporal   ${(bestTemporal / 1000).toFixed(1)} s   ${(objects / (bestTemporal / 1000)).toFixed(0)} objects/s   (rounds: ${seconds(temporalMs)} s; start call → status shows it finished)`);
     console.log(`  overhead           ${overhead.toFixed(1)} %   target ≤ ${TARGET.overheadPercent} %: ${verdict(overhead <= TARGET.overheadPercent)}`);
 
-    const changed = seeded.userIds.slice(0, settings.changes).map((id, n) => ({
+    const changed = seeded!.userIds.slice(0, settings.changes).map((id, n) => ({
       id, userPrincipalName: `user${n}@contoso.example`, jobTitle: `Changed ${randomUUID().slice(0, 8)}`, accountEnabled: true,
     }));
-    await call('POST', `/api/directories/${seeded.directoryId}/import`, { users: changed });
-    started = performance.now();
+    await call('POST', `/api/directories/${seeded!.directoryId}/import`, { users: changed });
+    const started = performance.now();
     await call('POST', `/api/jobs/${jobId}/run-now`);
-    const incremental = await untilCycleFinished(jobId, initial.lastCycle!.id);
+    const incremental = await untilCycleFinished(jobId, initial!.lastCycle!.id);
     const runNowMs = performance.now() - started;
     console.log(`\n## incremental cycle, ${settings.changes} changed users`);
     console.log(`  updated            ${incremental.lastCycle!.counts.updated}`);

@@ -213,16 +213,17 @@ export async function provisioningJob(input: ProvisioningJobInput): Promise<void
       }
       // taken before recording: a control arriving while the state is written still wakes the wait below
       const seen = machine;
-      await record();
       if (cycleDue(machine, new Date())) {
         try {
-          await beginCycle();
+          // the row's copy of the state is written while the cycle starts, not before it
+          await Promise.all([record(), beginCycle()]);
         } catch (error) {
           machine = cycleFailed(machine, quarantineFor(error), new Date());
           publish();
         }
         continue;
       }
+      await record();
       if (workflowInfo().continueAsNewSuggested) await continueAsNewNow();
       const wakeAt = nextRunAt(machine);
       if (wakeAt) await condition(() => machine !== seen, Math.max(1, Date.parse(wakeAt) - Date.now()));
