@@ -19,6 +19,8 @@ describe('an initial cycle', () => {
     const erin = await world.user({ name: 'Erin Evans' });
     const sales = await world.group('Sales', [alice, bob]);
     const engineering = await world.group('Engineering', [erin]);
+    // nested in an assigned group: its members are not brought into scope
+    await world.addMember(sales, engineering);
     await world.assign(alice);
     await world.assign(sales);
     await world.assign(carol, DEFAULT_ACCESS_ROLE_ID);
@@ -53,7 +55,7 @@ describe('an initial cycle', () => {
     });
   });
 
-  it('skips Default Access assignments, disabled users and unassigned users', async () => {
+  it('skips Default Access assignments, disabled users, unassigned users and members of nested groups', async () => {
     const names = (await world.targetUsers()).map((u) => u.userName);
     expect(names).not.toContain('carol.clark@contoso.com');
     expect(names).not.toContain('dave.davis@contoso.com');
