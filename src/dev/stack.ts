@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
@@ -10,6 +11,7 @@ import { startServer } from '../api/server.js';
 import { generateToken } from '../target/tokens.js';
 import { createTenant, findTenantByName, issueToken, tenantForToken } from '../target/tenants.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startDevTemporal } from './temporal.js';
 import { startJobRuntime } from '../jobs/runtime.js';
 import { DEFAULT_TASK_QUEUE } from '../jobs/temporal.js';
@@ -48,6 +50,32 @@ async function defaultTenantToken(db: Database, dataDir: string): Promise<string
   return token;
 }
 
+/**
+ * A stack killed outright (SIGKILL) leaves its Temporal dev server running, holding the port
+ * and the SQLite file; it is stopped so the new stack carries on from the same database. It is
+ * recognised by its command line naming this DATA_DIR's database (Linux /proc; elsewhere the
+ * new server's start reports the port in use).
+ */
+async function stopOrphanedDevTemporal(dbFile: string): Promise<void> {
+  const pids = await readdir('/proc').catch(() => [] as string[]);
+  for (const pid of pids.filter((entry) => /^\d+$/.test(entry)).map(Number)) {
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (!argv.includes('start-dev') || argv[argv.indexOf('--db-filename') + 1] !== dbFile) continue;
+    process.kill(pid, 'SIGTERM');
+    for (let waited = 0; waited < 10_000 && alive(pid); waited += 100) await sleep(100);
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startDevStack(config: Config): Promise<DevStack> {
   const logger = createLogger(config.logLevel);
   const dataDir = path.resolve(config.dataDir);
@@ -63,8 +91,12 @@ export async function startDevStack(config: Config): Promise<DevStack> {
   const scimToken = await defaultTenantToken(handle.db, dataDir);
 
   // the dev server keeps its SQLite database in DATA_DIR, so a restarted stack carries on its jobs
+  // the Temporal SDK's own progress lines (bundling, worker states) would drown the URLs printed below
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const temporalDb = path.join(dataDir, 'temporal', 'temporal.db');
+  if (!config.temporalAddress) await stopOrphanedDevTemporal(temporalDb);
   const devTemporal = config.temporalAddress ? undefined : await startDevTemporal({
-    dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
+    dbFile: temporalDb,
     port: config.temporalDevPort,
     uiPort: config.temporalUiPort,
     namespace: config.temporalNamespace,
