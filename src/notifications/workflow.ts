@@ -7,11 +7,13 @@ const notifications = proxyActivities<NotificationActivities>({
 });
 
 /**
- * Workflow side of notifications: called with each state the job records. A mail server or
- * receiver that stays down must not hold the job back; what was not delivered stays pending
- * and goes out with the job's next notify.
+ * Workflow side of notifications: called with each state the job records. Every event
+ * concerns a quarantine (events.ts), so a job without one — the everyday cycle — costs no
+ * activity. A mail server or receiver that stays down must not hold the job back; what was
+ * not delivered stays pending and goes out with the job's next notify.
  */
 export async function announce(input: NotifyInput): Promise<void> {
+  if (!input.quarantine) return;
   try {
     await notifications.notify(input);
   } catch {
