@@ -87,8 +87,14 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function assignedUsers(names: string[]): Promise<void> {
-  for (const name of names) await world.assign(await world.user({ name }));
+async function assignedUsers(names: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of names) {
+    const id = await world.user({ name });
+    await world.assign(id);
+    ids.push(id);
+  }
+  return ids;
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -152,5 +158,24 @@ describe('a quarantined job', () => {
     expect(bodyOf(deliveries[1]!)).toMatchObject({ event: 'QuarantineReasonChanged', quarantine: { reason: 'EncounteredEscrowProportionThreshold' } });
     expect(bodyOf(deliveries[1]!).id).not.toBe(bodyOf(first).id);
     faulty.clearFaults();
+  });
+});
+
+describe('held deletions', () => {
+  it('are announced once when the delete threshold holds a cycle\'s disables', async () => {
+    const [mailsBefore, deliveriesBefore] = [mails.length, deliveries.length];
+    const staff = await assignedUsers(['Ok Dora', 'Ok Dan', 'Ok Dee']);
+    const jobId = await world.createJobViaApi({ deleteThreshold: 3, notificationEmail: 'iam@example.com' });
+    await world.call('POST', `/api/jobs/${jobId}/start`);
+    await world.waitForStatus(jobId, (s) => s.state === 'Active' && s.lastCycle !== null);
+    for (const id of staff) await world.unassign(id);
+    await world.call('POST', `/api/jobs/${jobId}/run-now`);
+    await world.waitForStatus(jobId, (s) => s.state === 'AwaitingDeleteApproval');
+    await until(() => mails.length > mailsBefore && deliveries.length > deliveriesBefore, 'the held deletions');
+    await new Promise((r) => setTimeout(r, 500));
+    const mine = mails.slice(mailsBefore);
+    expect(mine.map((m) => m.to)).toEqual(['iam@example.com']);
+    expect(subjectOf(mine[0]!)).toBe('[scimflow] ThousandEyes: deletions held: the accidental-deletion threshold was reached');
+    expect(deliveries.slice(deliveriesBefore).map((d) => bodyOf(d))).toMatchObject([{ event: 'DeletionsHeld', job: { id: jobId }, quarantine: { reason: 'TooManyDeletes' } }]);
   });
 });
