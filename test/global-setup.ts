@@ -1,6 +1,8 @@
-import { createServer } from 'node:net';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/dev/embedded-postgres.js';
+import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/dev/embedded-postgres.js';
 import { startDevTemporal, type DevTemporal } from '../src/dev/temporal.js';
 import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
 
@@ -14,6 +16,7 @@ import { SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
  * task queue of their own.
  */
 let embedded: EmbeddedDatabase | undefined;
+let embeddedDir: string | undefined;
 let temporal: DevTemporal | undefined;
 
 declare module 'vitest' {
@@ -23,21 +26,15 @@ declare module 'vitest' {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function setup(project: TestProject): Promise<void> {
   let url = process.env.TEST_DATABASE_URL;
+  // a folder of this run's own, so two test runs on one machine never share a postmaster
+  if (!url) {
+    embeddedDir = await mkdtemp(path.join(tmpdir(), 'scimflow-test-pg-'));
+    await chmod(embeddedDir, 0o755); // PostgreSQL runs as its own user when we are root
+  }
   const [postgres, devTemporal] = await Promise.allSettled([
-    url ? undefined : startEmbeddedPostgres('.data/test-postgres', { database: 'postgres', durable: false }),
+    url ? undefined : startEmbeddedPostgres(embeddedDir!, { database: 'postgres', durable: false }),
     freePort().then((port) => startDevTemporal({ port, namespace: 'default', searchAttributes: SEARCH_ATTRIBUTES })),
   ]);
   // whichever started is stopped again when the other did not
@@ -54,4 +51,5 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await Promise.all([embedded?.stop(), temporal?.stop()]);
+  if (embeddedDir) await rm(embeddedDir, { recursive: true, force: true });
 }

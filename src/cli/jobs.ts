@@ -125,7 +125,8 @@ export function jobCommands(program: Command): void {
   jobs.command('test-connection <id>').action(async (id: string) => {
     const r = await client().call<{ ok: boolean; error?: string }>('POST', path(id, '/test-connection'));
     console.log(r.ok ? 'connection ok' : `connection failed: ${r.error}`);
-    if (!r.ok) process.exitCode = 1;
+    // exit explicitly, as watch does: a late process.exitCode is lost under tsx's loader hooks
+    if (!r.ok) process.exit(1);
   });
 
   jobs.command('provision <id>').description('provision one user or group on demand')

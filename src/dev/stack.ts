@@ -1,5 +1,4 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
@@ -13,6 +12,7 @@ import { createTenant, findTenantByName, issueToken, tenantForToken } from '../t
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startDevTemporal } from './temporal.js';
+import { stopLeftover } from './processes.js';
 import { startJobRuntime } from '../jobs/runtime.js';
 import { DEFAULT_TASK_QUEUE } from '../jobs/temporal.js';
 import { deriveSecretsKey } from '../provisioning/secrets.js';
@@ -61,18 +61,7 @@ async function stopOrphanedDevTemporal(dbFile: string): Promise<void> {
   for (const pid of pids.filter((entry) => /^\d+$/.test(entry)).map(Number)) {
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
     if (!argv.includes('start-dev') || argv[argv.indexOf('--db-filename') + 1] !== dbFile) continue;
-    process.kill(pid, 'SIGTERM');
-    for (let waited = 0; waited < 10_000 && alive(pid); waited += 100) await sleep(100);
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+    await stopLeftover(pid, 'SIGTERM');
   }
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,11 +14,12 @@ import { writeLogs } from '../../src/provisioning/logs.js';
 /**
  * The web console end to end: headless Chromium against a real API, a real job on the run's
  * Temporal dev server and its worker, a real directory and SCIM target. Each page's screenshot
- * goes to docs/screenshots/ (the README shows them).
+ * goes to test-results/screenshots/ (git-ignored), or to SCREENSHOT_DIR — `SCREENSHOT_DIR=docs/screenshots`
+ * refreshes the ones the README shows — so an ordinary run leaves the tree clean.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = `${path.resolve(process.env.SCREENSHOT_DIR ?? fileURLToPath(new URL('../../test-results/screenshots', import.meta.url)))}/`;
 const TEMPORAL_UI = 'http://temporal-ui.example';
 /** the slow job's target answers each request after this long, so its cycle is still running while the list is looked at */
 const SLOW_TARGET_MS = 12_000;
