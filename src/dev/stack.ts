@@ -8,7 +8,8 @@ import { connect, type Database } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { startServer } from '../api/server.js';
 import { generateToken } from '../target/tokens.js';
-import { createTenant, findTenantByName, issueToken, tenantForToken } from '../target/tenants.js';
+import { createTenant, findTenantByName, issueToken } from '../target/tenants.js';
+import { tenantIdForToken } from '../target/token-lookup.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startDevTemporal } from './temporal.js';
@@ -42,7 +43,7 @@ async function defaultTenantToken(db: Database, dataDir: string): Promise<string
   const file = path.join(dataDir, 'default-tenant-token');
   if (existsSync(file)) {
     const token = (await readFile(file, 'utf8')).trim();
-    if (await tenantForToken(db, token)) return token;
+    if (await tenantIdForToken(db, token)) return token;
   }
   const existing = await findTenantByName(db, DEFAULT_TENANT);
   const token = existing ? (await issueToken(db, existing.id)).token : (await createTenant(db, DEFAULT_TENANT)).token.token;

@@ -50,15 +50,6 @@ export async function revokeToken(db: Database, tenantId: string, tokenId: strin
   return rows.length > 0;
 }
 
-/** The tenant a SCIM bearer token belongs to, if the token is live. */
-export async function tenantForToken(db: Database, token: string): Promise<Tenant | undefined> {
-  const [row] = await db.select({ id: tenants.id, name: tenants.name })
-    .from(tenantTokens)
-    .innerJoin(tenants, eq(tenants.id, tenantTokens.tenantId))
-    .where(and(eq(tenantTokens.tokenHash, hashToken(token)), isNull(tenantTokens.revokedAt)));
-  return row;
-}
-
 export async function listTenants(db: Database): Promise<Array<Tenant & { users: number; groups: number }>> {
   const rows = await db.execute<{ id: string; name: string; users: string; groups: string }>(sql`
     select t.id, t.name,

@@ -5,8 +5,7 @@ import { hashToken } from './tokens.js';
 
 /**
  * The tenant id a live SCIM bearer token selects. Every SCIM request starts with this, so
- * it is one prepared statement on the token-hash index (tenantForToken in tenants.ts, which
- * also returns the tenant's name, is the general form for everything else).
+ * it is one prepared statement on the token-hash index.
  */
 export async function tenantIdForToken(db: Database, token: string): Promise<string | undefined> {
   const [row] = await query<{ tenant_id: string }>(clientOf(db), sql`

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hoursBetween, startTimeSkippingJobs, type TimeSkippingJobs } from './time-skipping-harness.js';
+import { describe, expect, it } from 'vitest';
+import { hoursBetween, useTimeSkippingJobs } from './time-skipping-harness.js';
 
 /**
  * The 40-minute cadence (entra-provisioning.md §1) on the time-skipping server, shown by
  * skipping time rather than shortening the interval.
  */
-let t: TimeSkippingJobs;
-beforeAll(async () => {
-  t = await startTimeSkippingJobs();
-  await t.world.assign(await t.world.user({ name: 'Alice Adams' }));
-}, 120_000);
-afterAll(async () => { await t?.close(); });
+const jobs = useTimeSkippingJobs();
 
 describe('cadence', () => {
   it('runs an incremental cycle 40 minutes after the last one finished, with nothing asked', async () => {
+    const t = jobs();
     const jobId = await t.createJob(t.world.scimToken);
     await t.jobs.control(jobId, { type: 'start' });
     await expect.poll(async () => (await t.cycles(jobId)).map((c) => c.status), { timeout: 60_000 }).toEqual(['succeeded']);

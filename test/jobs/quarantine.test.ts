@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hoursBetween, startTimeSkippingJobs, type TimeSkippingJobs } from './time-skipping-harness.js';
+import { describe, expect, it } from 'vitest';
+import { hoursBetween, useTimeSkippingJobs } from './time-skipping-harness.js';
 
 /**
  * Quarantine (entra-provisioning.md §2) on the time-skipping server: attempts after 6 h, 12 h,
  * 24 h, then daily, and Disabled after 28 days, shown by skipping time.
  */
-let t: TimeSkippingJobs;
-beforeAll(async () => {
-  t = await startTimeSkippingJobs();
-  await t.world.assign(await t.world.user({ name: 'Alice Adams' }));
-}, 120_000);
-afterAll(async () => { await t?.close(); });
+const jobs = useTimeSkippingJobs();
 
 describe('quarantine', () => {
   it('a target answering 401 quarantines the job; attempts come 6 h, 12 h, 24 h, then daily; a fixed target lifts it', async () => {
+    const t = jobs();
     const jobId = await t.createJob('not-the-right-token');
     await t.jobs.control(jobId, { type: 'start' });
     const first = await t.until(jobId, (s) => s.state === 'Quarantine');
@@ -47,6 +43,7 @@ describe('quarantine', () => {
   }, 120_000);
 
   it('disables a job still failing 28 days after its quarantine began', async () => {
+    const t = jobs();
     const jobId = await t.createJob('still-not-the-right-token');
     await t.jobs.control(jobId, { type: 'start' });
     const first = await t.until(jobId, (s) => s.state === 'Quarantine');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { temporalToolPath } from '../../src/dev/temporal.js';
 import { createJobService, type JobService, type JobStatusResponse } from '../../src/jobs/service.js';
@@ -95,4 +96,18 @@ export async function startTimeSkippingJobs(): Promise<TimeSkippingJobs> {
       await world.close();
     },
   };
+}
+
+/**
+ * Registers a test file's hooks: a server, worker and world for the file, with Alice Adams
+ * assigned. Call the returned function inside tests.
+ */
+export function useTimeSkippingJobs(): () => TimeSkippingJobs {
+  let jobs: TimeSkippingJobs | undefined;
+  beforeAll(async () => {
+    jobs = await startTimeSkippingJobs();
+    await jobs.world.assign(await jobs.world.user({ name: 'Alice Adams' }));
+  }, 120_000);
+  afterAll(async () => { await jobs?.close(); });
+  return () => jobs!;
 }
