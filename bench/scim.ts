@@ -14,7 +14,8 @@
  * BENCH_GROUPS (1,000 small groups), BENCH_MEMBER_OPS (500), BENCH_BULK_PATCHES (5),
  * BENCH_ONLY (comma-separated: filter-username, filter-email, get-by-id, filter-group,
  * post-user, patch-user, members; or ceiling alone), BENCH_DATABASE_URL,
- * BENCH_CPU_PROF (a directory: profile the API with --cpu-prof into it).
+ * BENCH_CPU_PROF (a directory: profile the API and the ceiling with --cpu-prof into its
+ * api/ and ceiling/ folders).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -42,6 +43,9 @@ const settings = {
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
   cpuProfDir: env.BENCH_CPU_PROF,
 };
+
+const cpuProfArgs = (server: string) =>
+  settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(settings.cpuProfDir, server)}`] : [];
 
 const TARGET = { getRatio: 0.75, writeRatio: 0.6, memberP99Ms: 10, thousandMembersMs: 200, rssMb: 300 };
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -214,7 +218,7 @@ async function main(): Promise<void> {
     const apiPort = await freePort();
     const api = await startServerProcess({
       name: 'scimflow api',
-      args: [...(settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(settings.cpuProfDir)}`] : []), repoFile('bin/scimflow.js'), 'api'],
+      args: [...cpuProfArgs('api'), repoFile('bin/scimflow.js'), 'api'],
       env: { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken, PORT: String(apiPort) },
       port: apiPort,
       logFile: path.join(dataDir, 'api.log'),
@@ -223,7 +227,7 @@ async function main(): Promise<void> {
     const ceilingPort = await freePort();
     const ceiling = await startServerProcess({
       name: 'ceiling',
-      args: ['--import', 'tsx', repoFile('bench/ceiling.ts')],
+      args: [...cpuProfArgs('ceiling'), '--import', 'tsx', repoFile('bench/ceiling.ts')],
       env: { DATABASE_URL: database.url, PORT: String(ceilingPort), TENANT_ID: seed.tenantId },
       port: ceilingPort,
       logFile: path.join(dataDir, 'ceiling.log'),

@@ -10,7 +10,7 @@ import { logsRouter } from './logs.js';
 import { requestLog } from './request-log.js';
 import { openApiRouter } from './openapi.js';
 import type { JobService } from '../jobs/service.js';
-import { scimRouter } from './scim/router.js';
+import { scimApi } from './scim/router.js';
 import { consoleApiRouter, type TemporalUi } from './console-api.js';
 import { consoleUi } from './ui.js';
 import { metricsRouter } from '../metrics/http.js';
@@ -36,10 +36,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
 
   app.use(requestLog(deps.logger));
+  // first after the log: SCIM carries nearly all the traffic, and each layer before it costs
+  app.use('/scim/v2', scimApi({ ...deps, metrics: deps.metrics?.metrics }));
   app.use(openApiRouter());
   if (deps.metrics) app.use(metricsRouter(deps.metrics.metrics, deps.metrics.token));
   app.use('/api', adminApi(deps));
-  app.use('/scim/v2', scimRouter(deps));
   app.use('/ui', consoleUi());
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });

@@ -2,10 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
-import { scimRouteOf, type Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 
 /**
- * `GET /metrics` in Prometheus text format, and the timing of /scim/v2 requests. The
+ * `GET /metrics` in Prometheus text format. The
  * endpoint is public unless METRICS_TOKEN is set: it names no user and no secret, and
  * Prometheus is usually scraped from a private network — but a scraper can send
  * `authorization: Bearer <METRICS_TOKEN>` (`bearer_token_file`) where it is exposed.
@@ -23,19 +23,9 @@ async function exposition(metrics: Metrics, headers: IncomingHttpHeaders, token:
   return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
 }
 
-/** Mounted at the root of the API: /metrics, plus a timer on every /scim/v2 request. */
+/** Mounted at the root of the API: /metrics (the SCIM router times its own requests). */
 export function metricsRouter(metrics: Metrics, token: string | undefined): Router {
   const router = Router();
-  router.use('/scim/v2', (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      metrics.observeScimRequest({
-        route: scimRouteOf(req.path), method: req.method, status: res.statusCode,
-        seconds: Number(process.hrtime.bigint() - started) / 1e9,
-      });
-    });
-    next();
-  });
   router.get('/metrics', async (req, res) => {
     const answer = await exposition(metrics, req.headers, token);
     res.status(answer.status).type(answer.type).send(answer.body);

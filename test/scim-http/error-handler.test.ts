@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import express from 'express';
+import express, { type ErrorRequestHandler } from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scimErrorHandler } from '../../src/api/scim/errors.js';
+import { sendScimError } from '../../src/api/scim/errors.js';
 import { ERROR_SCHEMA } from './client.js';
 
 /**
@@ -20,7 +20,7 @@ beforeAll(async () => {
   app.get('/boom', () => {
     throw new Error('connection to 10.0.0.7:5432 refused');
   });
-  app.use(scimErrorHandler(logger));
+  app.use(((err, req, res, _next) => sendScimError(err, req, res, logger)) as ErrorRequestHandler);
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

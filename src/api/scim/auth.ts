@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import type { Database } from '../../db/client.js';
 import { ScimError } from '../../scim/errors.js';
 import { tenantIdForToken } from '../../target/token-lookup.js';
@@ -14,10 +14,10 @@ export const TOKEN_CACHE_MS = 1000;
 const MAX_CACHED_TOKENS = 10_000;
 
 /**
- * Bearer token → tenant. Missing, unknown and revoked tokens get the same 401 (with
- * `WWW-Authenticate: Bearer`, RFC 6750) so a caller learns nothing about which it was.
+ * Bearer token → the tenant's scope. Missing, unknown and revoked tokens get the same 401
+ * (with `WWW-Authenticate: Bearer`, RFC 6750) so a caller learns nothing about which it was.
  */
-export function requireTenant(db: Database, publicUrl: string | undefined): RequestHandler {
+export function tenantAuthenticator(db: Database, publicUrl: string | undefined): (req: Request, res: Response) => Promise<TenantScope> {
   const live = new Map<string, { tenantId: string; until: number }>();
   const lookup = async (token: string): Promise<string | undefined> => {
     const now = Date.now();
@@ -32,15 +32,13 @@ export function requireTenant(db: Database, publicUrl: string | undefined): Requ
     live.set(token, { tenantId, until: now + TOKEN_CACHE_MS });
     return tenantId;
   };
-  return async (req, res, next) => {
+  return async (req, res) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
     const tenantId = match ? await lookup(match[1]!) : undefined;
     if (!tenantId) {
       res.set('www-authenticate', 'Bearer realm="scimflow"');
       throw new ScimError(401, undefined, 'a valid SCIM bearer token is required');
     }
-    const scope: TenantScope = { tenantId, baseUrl: scimBaseUrl(req, publicUrl) };
-    res.locals.scope = scope;
-    next();
+    return { tenantId, baseUrl: scimBaseUrl(req, publicUrl) };
   };
 }

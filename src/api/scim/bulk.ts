@@ -1,9 +1,9 @@
-import { Router } from 'express';
 import type { Logger } from '../../logger.js';
 import { ScimError, invalidSyntax, invalidValue } from '../../scim/errors.js';
 import { RESOURCE_TYPES, type ResourceType } from '../../scim/schemas.js';
 import type { ResourceService, TenantScope } from '../../target/resources.js';
 import { scopeOf, sendScim } from './http.js';
+import type { ScimRoute } from './routes.js';
 
 /**
  * /Bulk (RFC 7644 §3.7). Each operation is its own unit of work, applied through the same
@@ -313,17 +313,18 @@ function applyThrough(service: ResourceService, scope: TenantScope): ApplyOperat
 }
 
 /** POST /Bulk: 200 with a BulkResponse whatever the operations' outcomes (RFC 7644 §3.7.3). */
-export function bulkRouter(service: ResourceService, logger: Logger): Router {
-  const router = Router();
-  router.post('/Bulk', async (req, res) => {
-    const request = parseBulkRequest(req.body, BULK_MAX_OPERATIONS);
-    const scope = scopeOf(res);
-    const results = await runBulk(request, {
-      baseUrl: scope.baseUrl,
-      apply: applyThrough(service, scope),
-      onUnexpectedError: (err) => (req.log ?? logger).error({ err, path: '/Bulk' }, 'unexpected error in a bulk operation'),
-    });
-    sendScim(res, 200, { schemas: [BULK_RESPONSE_SCHEMA], Operations: results });
-  });
-  return router;
+export function bulkRoutes(service: ResourceService, logger: Logger): ScimRoute[] {
+  return [{
+    method: 'POST', path: '/Bulk',
+    handle: async (req, res) => {
+      const request = parseBulkRequest(req.body, BULK_MAX_OPERATIONS);
+      const scope = scopeOf(res);
+      const results = await runBulk(request, {
+        baseUrl: scope.baseUrl,
+        apply: applyThrough(service, scope),
+        onUnexpectedError: (err) => (req.log ?? logger).error({ err, path: '/Bulk' }, 'unexpected error in a bulk operation'),
+      });
+      sendScim(res, 200, { schemas: [BULK_RESPONSE_SCHEMA], Operations: results });
+    },
+  }];
 }

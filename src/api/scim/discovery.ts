@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import { ScimError, notFound } from '../../scim/errors.js';
 import {
   RESOURCE_TYPES,
@@ -10,6 +10,7 @@ import {
 import { BULK_MAX_OPERATIONS } from './bulk.js';
 import { scopeOf, sendScim } from './http.js';
 import { MAX_PAYLOAD_BYTES, MAX_RESULTS } from './limits.js';
+import type { ScimRoute } from './routes.js';
 
 /**
  * The discovery endpoints of RFC 7644 §4: /ServiceProviderConfig, /Schemas, /ResourceTypes.
@@ -78,36 +79,45 @@ function refuseFilter(req: Request): void {
 
 const LIMITS: DiscoveryLimits = { maxResults: MAX_RESULTS, maxPayloadSize: MAX_PAYLOAD_BYTES, maxOperations: BULK_MAX_OPERATIONS };
 
-export function discoveryRouter(): Router {
-  const router = Router();
-
-  router.get('/ServiceProviderConfig', (req, res) => {
-    refuseFilter(req);
-    sendScim(res, 200, serviceProviderConfig(LIMITS, scopeOf(res).baseUrl));
-  });
-
-  router.get('/Schemas', (req, res) => {
-    refuseFilter(req);
-    sendScim(res, 200, listResponse(SCHEMAS.map((s) => schemaRepresentation(s, scopeOf(res).baseUrl))));
-  });
-
-  router.get('/Schemas/:id', (req, res) => {
-    // schema URNs are case-insensitive (RFC 8141 §3.1 for the NID; SCIM clients vary the rest)
-    const schema = SCHEMAS.find((s) => s.id.toLowerCase() === req.params.id.toLowerCase());
-    if (!schema) throw notFound(`no schema "${req.params.id}"`);
-    sendScim(res, 200, schemaRepresentation(schema, scopeOf(res).baseUrl));
-  });
-
-  router.get('/ResourceTypes', (req, res) => {
-    refuseFilter(req);
-    sendScim(res, 200, listResponse(RESOURCE_TYPES.map((t) => resourceTypeRepresentation(t, scopeOf(res).baseUrl))));
-  });
-
-  router.get('/ResourceTypes/:name', (req, res) => {
-    const type = resourceTypeByName(req.params.name);
-    if (!type) throw notFound(`no resource type "${req.params.name}"`);
-    sendScim(res, 200, resourceTypeRepresentation(type, scopeOf(res).baseUrl));
-  });
-
-  return router;
+export function discoveryRoutes(): ScimRoute[] {
+  return [
+    {
+      method: 'GET', path: '/ServiceProviderConfig',
+      handle: (req, res) => {
+        refuseFilter(req);
+        sendScim(res, 200, serviceProviderConfig(LIMITS, scopeOf(res).baseUrl));
+      },
+    },
+    {
+      method: 'GET', path: '/Schemas',
+      handle: (req, res) => {
+        refuseFilter(req);
+        sendScim(res, 200, listResponse(SCHEMAS.map((s) => schemaRepresentation(s, scopeOf(res).baseUrl))));
+      },
+    },
+    {
+      method: 'GET', path: '/Schemas/:id',
+      handle: (req, res, path) => {
+        // schema URNs are case-insensitive (RFC 8141 §3.1 for the NID; SCIM clients vary the rest)
+        const schema = SCHEMAS.find((s) => s.id.toLowerCase() === path.id!.toLowerCase());
+        if (!schema) throw notFound(`no schema "${path.id}"`);
+        sendScim(res, 200, schemaRepresentation(schema, scopeOf(res).baseUrl));
+      },
+    },
+    {
+      method: 'GET', path: '/ResourceTypes',
+      handle: (req, res) => {
+        refuseFilter(req);
+        sendScim(res, 200, listResponse(RESOURCE_TYPES.map((t) => resourceTypeRepresentation(t, scopeOf(res).baseUrl))));
+      },
+    },
+    {
+      method: 'GET', path: '/ResourceTypes/:name',
+      handle: (req, res, path) => {
+        const type = resourceTypeByName(path.name!);
+        if (!type) throw notFound(`no resource type "${path.name}"`);
+        sendScim(res, 200, resourceTypeRepresentation(type, scopeOf(res).baseUrl));
+      },
+    },
+  ];
 }

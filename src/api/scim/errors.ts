@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import type { Logger } from '../../logger.js';
 import { ScimError, invalidSyntax } from '../../scim/errors.js';
 import { isBodyParserError } from '../app.js';
@@ -9,15 +9,17 @@ import { sendScim } from './http.js';
  * mistakes keep their status and scimType; anything unexpected is a 500 whose body says
  * nothing about internals, with the cause in the log.
  */
-export function scimErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
-    const error = toScimError(err);
-    if (!error) {
-      (req.log ?? logger).error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error in SCIM API');
-    }
-    const final = error ?? new ScimError(500, undefined, 'an unexpected error occurred; see the server log');
-    sendScim(res, final.status, final);
-  };
+export function sendScimError(err: unknown, req: Request, res: Response, logger: Logger): void {
+  const error = toScimError(err);
+  if (!error) {
+    (req.log ?? logger).error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error in SCIM API');
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const final = error ?? new ScimError(500, undefined, 'an unexpected error occurred; see the server log');
+  sendScim(res, final.status, final);
 }
 
 function toScimError(err: unknown): ScimError | undefined {

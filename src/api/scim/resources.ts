@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ScimError } from '../../scim/errors.js';
 import { membersRequested, project, type ProjectionParams } from '../../scim/projection.js';
@@ -8,6 +8,7 @@ import {
   etagMatches, resourceTypeOf, type ListOutcome, type QueryInput, type ResourceService, type ResourceTypeName,
 } from '../../target/resources.js';
 import { scopeOf, sendScim } from './http.js';
+import type { ScimRoute } from './routes.js';
 
 /**
  * /Users and /Groups (RFC 7644 §3.2–3.6) and `/.search`. Routes only translate HTTP to the
@@ -87,10 +88,7 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   throw new ScimError(400, 'invalidValue', issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
 }
 
-export function resourcesRouter(service: ResourceService): Router {
-  const router = Router();
-  const endpoints: Array<[string, ResourceTypeName]> = [['/Users', 'User'], ['/Groups', 'Group']];
-
+export function resourceRoutes(service: ResourceService): ScimRoute[] {
   const sendList = (res: Response, outcome: ListOutcome, params: QueryParameters) => {
     sendScim(res, 200, {
       schemas: [LIST_RESPONSE],
@@ -104,68 +102,83 @@ export function resourcesRouter(service: ResourceService): Router {
     sendList(res, await service.query(scopeOf(res), typeName, { ...params, withMembers: withMembers(typeName, params) }), params);
   };
 
-  for (const [endpoint, typeName] of endpoints) {
+  const routesOf = (endpoint: string, typeName: ResourceTypeName): ScimRoute[] => {
     const type = resourceTypeOf(typeName);
     const sendResource = (res: Response, status: number, outcome: { resource: ScimResource; etag: string }, params: ProjectionParams) => {
-      res.set('etag', outcome.etag);
+      res.setHeader('etag', outcome.etag);
       sendScim(res, status, projected(type, outcome.resource, params));
     };
+    return [
+      {
+        method: 'GET', path: endpoint,
+        handle: async (req, res) => query(res, typeName, queryOf(req)),
+      },
+      {
+        method: 'POST', path: `${endpoint}/.search`,
+        handle: async (req, res) => query(res, typeName, parse(searchRequest, req.body)),
+      },
+      {
+        method: 'POST', path: endpoint,
+        handle: async (req, res) => {
+          const params = queryOf(req);
+          const created = await service.create(scopeOf(res), typeName, req.body, { withMembers: withMembers(typeName, params) });
+          res.setHeader('location', created.location);
+          sendResource(res, 201, created, params);
+        },
+      },
+      {
+        method: 'GET', path: `${endpoint}/:id`,
+        handle: async (req, res, path) => {
+          const params = queryOf(req);
+          const found = await service.get(scopeOf(res), typeName, path.id!, { withMembers: withMembers(typeName, params) });
+          const ifNoneMatch = req.get('if-none-match');
+          if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, found.version)) {
+            res.status(304).setHeader('etag', found.etag).end();
+            return;
+          }
+          sendResource(res, 200, found, params);
+        },
+      },
+      {
+        method: 'PUT', path: `${endpoint}/:id`,
+        handle: async (req, res, path) => {
+          const params = queryOf(req);
+          const replaced = await service.replace(scopeOf(res), typeName, path.id!, req.body, {
+            ifMatch: req.get('if-match'), withMembers: withMembers(typeName, params),
+          });
+          sendResource(res, 200, replaced, params);
+        },
+      },
+      {
+        method: 'PATCH', path: `${endpoint}/:id`,
+        handle: async (req, res, path) => {
+          const params = queryOf(req);
+          const answerWithResource = typeName === 'User' || projectionAsked(params);
+          const patched = await service.patch(scopeOf(res), typeName, path.id!, req.body, {
+            ifMatch: req.get('if-match'), withMembers: answerWithResource && withMembers(typeName, params),
+          });
+          if (answerWithResource) sendResource(res, 200, patched, params);
+          else res.status(204).setHeader('etag', patched.etag).end();
+        },
+      },
+      {
+        method: 'DELETE', path: `${endpoint}/:id`,
+        handle: async (req, res, path) => {
+          await service.delete(scopeOf(res), typeName, path.id!, { ifMatch: req.get('if-match') });
+          res.status(204).end();
+        },
+      },
+    ];
+  };
 
-    router.get(endpoint, async (req, res) => {
-      await query(res, typeName, queryOf(req));
-    });
-
-    router.post(`${endpoint}/.search`, async (req, res) => {
-      await query(res, typeName, parse(searchRequest, req.body));
-    });
-
-    router.post(endpoint, async (req, res) => {
-      const params = queryOf(req);
-      const created = await service.create(scopeOf(res), typeName, req.body, { withMembers: withMembers(typeName, params) });
-      res.set('location', created.location);
-      sendResource(res, 201, created, params);
-    });
-
-    router.get(`${endpoint}/:id`, async (req, res) => {
-      const params = queryOf(req);
-      const found = await service.get(scopeOf(res), typeName, req.params.id, { withMembers: withMembers(typeName, params) });
-      const ifNoneMatch = req.get('if-none-match');
-      if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, found.version)) {
-        res.status(304).set('etag', found.etag).end();
-        return;
-      }
-      sendResource(res, 200, found, params);
-    });
-
-    router.put(`${endpoint}/:id`, async (req, res) => {
-      const params = queryOf(req);
-      const replaced = await service.replace(scopeOf(res), typeName, req.params.id, req.body, {
-        ifMatch: req.get('if-match'), withMembers: withMembers(typeName, params),
-      });
-      sendResource(res, 200, replaced, params);
-    });
-
-    router.patch(`${endpoint}/:id`, async (req, res) => {
-      const params = queryOf(req);
-      const answerWithResource = typeName === 'User' || projectionAsked(params);
-      const patched = await service.patch(scopeOf(res), typeName, req.params.id, req.body, {
-        ifMatch: req.get('if-match'), withMembers: answerWithResource && withMembers(typeName, params),
-      });
-      if (answerWithResource) sendResource(res, 200, patched, params);
-      else res.status(204).set('etag', patched.etag).end();
-    });
-
-    router.delete(`${endpoint}/:id`, async (req, res) => {
-      await service.delete(scopeOf(res), typeName, req.params.id, { ifMatch: req.get('if-match') });
-      res.status(204).end();
-    });
-  }
-
-  router.post('/.search', async (req, res) => {
-    await query(res, undefined, parse(searchRequest, req.body));
-  });
-
-  return router;
+  return [
+    ...routesOf('/Users', 'User'),
+    ...routesOf('/Groups', 'Group'),
+    {
+      method: 'POST', path: '/.search',
+      handle: async (req, res) => query(res, undefined, parse(searchRequest, req.body)),
+    },
+  ];
 }
 
 function typeOf(resource: ScimResource): ResourceTypeName {

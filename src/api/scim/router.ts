@@ -1,20 +1,24 @@
 import type { IncomingMessage } from 'node:http';
-import express, { Router } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Database } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
+import { scimRouteOf, type Metrics } from '../../metrics/metrics.js';
 import { ScimError } from '../../scim/errors.js';
 import { ResourceService } from '../../target/resources.js';
-import { requireTenant } from './auth.js';
-import { bulkRouter } from './bulk.js';
-import { discoveryRouter } from './discovery.js';
-import { scimErrorHandler } from './errors.js';
+import { tenantAuthenticator } from './auth.js';
+import { bulkRoutes } from './bulk.js';
+import { discoveryRoutes } from './discovery.js';
+import { sendScimError } from './errors.js';
 import { MAX_PAYLOAD_BYTES } from './limits.js';
-import { resourcesRouter } from './resources.js';
+import { resourceRoutes } from './resources.js';
+import { routeTable, type ScimMethod } from './routes.js';
 
 export interface ScimDeps {
   db: Database;
   publicUrl: string | undefined;
   logger: Logger;
+  /** times every request into scimflow_scim_requests_duration_seconds when set */
+  metrics?: Metrics;
 }
 
 /** Entra sends application/scim+json; plain JSON and a body without a type are accepted too. */
@@ -23,18 +27,41 @@ const isJsonBody = (req: IncomingMessage) => {
   return type === undefined || /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
 };
 
-/** The SCIM 2.0 service provider, mounted at /scim/v2. */
-export function scimRouter(deps: ScimDeps): Router {
+const WITH_BODY = new Set<ScimMethod>(['POST', 'PUT', 'PATCH']);
+
+/**
+ * The SCIM 2.0 service provider, mounted at /scim/v2. Every request is authenticated first
+ * (so an unknown path tells a caller without a token nothing), then matched against the
+ * route table, its JSON body read, and handled; every failure leaves as a SCIM error.
+ */
+export function scimApi(deps: ScimDeps): RequestHandler {
   const service = new ResourceService(deps.db);
-  const router = Router();
-  router.use(requireTenant(deps.db, deps.publicUrl));
-  router.use(express.json({ type: isJsonBody, limit: MAX_PAYLOAD_BYTES }));
-  router.use(resourcesRouter(service));
-  router.use(discoveryRouter());
-  router.use(bulkRouter(service, deps.logger));
-  router.use((req) => {
-    throw new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.baseUrl}${req.path}`);
+  const authenticate = tenantAuthenticator(deps.db, deps.publicUrl);
+  const readJson = express.json({ type: isJsonBody, limit: MAX_PAYLOAD_BYTES });
+  const readBody = (req: Request, res: Response) => new Promise<void>((resolve, reject) => {
+    readJson(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
   });
-  router.use(scimErrorHandler(deps.logger));
-  return router;
+  const match = routeTable([...resourceRoutes(service), ...discoveryRoutes(), ...bulkRoutes(service, deps.logger)]);
+  const { metrics } = deps;
+
+  return async (req, res) => {
+    if (metrics) {
+      const started = process.hrtime.bigint();
+      res.once('finish', () => metrics.observeScimRequest({
+        route: scimRouteOf(req.path), method: req.method, status: res.statusCode,
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      }));
+    }
+    try {
+      res.locals.scope = await authenticate(req, res);
+      const found = match(req.method, req.path);
+      if (!found) throw new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.baseUrl}${req.path}`);
+      // Express's own name for the matched route; the access log reads its template here
+      req.route = found.route;
+      if (WITH_BODY.has(found.route.method)) await readBody(req, res);
+      await found.route.handle(req, res, found.params);
+    } catch (err) {
+      sendScimError(err, req, res, deps.logger);
+    }
+  };
 }
