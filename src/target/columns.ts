@@ -17,6 +17,13 @@ export interface GroupColumns {
   externalId: string | null;
 }
 
+/** The column copies' keys, checked complete by the compiler: statements are built from them. */
+export const USER_COLUMN_KEYS = Object.keys({
+  userName: true, externalId: true, displayName: true, active: true, workEmail: true, workEmailsMultiple: true, nameFormatted: true,
+} satisfies Record<keyof UserColumns, true>);
+
+export const GROUP_COLUMN_KEYS = Object.keys({ displayName: true, externalId: true } satisfies Record<keyof GroupColumns, true>);
+
 export function userColumns(resource: Record<string, unknown>): UserColumns {
   const workEmails = (Array.isArray(resource.emails) ? resource.emails : [])
     .filter((e): e is Record<string, unknown> => isObject(e) && typeof e.type === 'string' && e.type.toLowerCase() === 'work')

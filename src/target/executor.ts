@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { Placeholder, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database, Sql } from '../db/client.js';
 
@@ -21,10 +21,36 @@ const dialect = new PgDialect();
 const MAX_PREPARED_TEXTS = 256;
 const prepared = new Set<string>();
 
+function send<T>(executor: Executor, text: string, params: unknown[]): Promise<T[]> {
+  if (!prepared.has(text) && prepared.size < MAX_PREPARED_TEXTS) prepared.add(text);
+  return executor.unsafe(text, params as never[], { prepare: prepared.has(text) }) as unknown as Promise<T[]>;
+}
+
 export async function query<T extends object>(executor: Executor, statement: SQL): Promise<T[]> {
   const { sql, params } = dialect.sqlToQuery(statement);
-  if (!prepared.has(sql) && prepared.size < MAX_PREPARED_TEXTS) prepared.add(sql);
-  return await executor.unsafe(sql, params as never[], { prepare: prepared.has(sql) }) as unknown as T[];
+  return await send<T>(executor, sql, params);
+}
+
+/**
+ * A statement of fixed shape, rendered to text once; each run only binds its values, named
+ * by `sql.placeholder(...)`. Rendering a drizzle `sql` tree costs more CPU than the rest of
+ * a by-id read or write does on its own, so the store builds those statements this way.
+ */
+export class Statement<V extends Record<string, unknown>> {
+  private readonly text: string;
+  /** per parameter: the placeholder it takes its value from, or its constant value */
+  private readonly slots: Array<{ placeholder: string } | { value: unknown }>;
+
+  constructor(statement: SQL) {
+    const { sql, params } = dialect.sqlToQuery(statement);
+    this.text = sql;
+    this.slots = params.map((p) => (p instanceof Placeholder ? { placeholder: p.name } : { value: p }));
+  }
+
+  async run<T extends object>(executor: Executor, values: V): Promise<T[]> {
+    const params = this.slots.map((slot) => ('placeholder' in slot ? values[slot.placeholder] : slot.value));
+    return await send<T>(executor, this.text, params);
+  }
 }
 
 /** The postgres.js client under a drizzle database (drizzle keeps it as `$client`). */

@@ -1,6 +1,6 @@
 import { scimGroups } from '../db/target.js';
 import { GROUP } from '../scim/schemas.js';
-import { groupColumns } from './columns.js';
+import { GROUP_COLUMN_KEYS, groupColumns } from './columns.js';
 import type { Store } from './store.js';
 
 /**
@@ -11,6 +11,7 @@ export const groupStore: Store = {
   type: GROUP,
   table: scimGroups,
   columns: groupColumns,
+  columnKeys: GROUP_COLUMN_KEYS,
   patchProbe: { schemas: [GROUP.schema.id], displayName: 'probe' },
   uniqueIndex: 'scim_groups_display_name_key',
   conflict: (resource) => `a group named "${String(resource.displayName)}" already exists`,

@@ -294,7 +294,7 @@ export class ResourceService {
   private render(scope: TenantScope, store: Store, row: StoredRow): ResourceOutcome {
     const location = `${scope.baseUrl}${store.type.endpoint}/${row.id}`;
     // jsonb keeps keys in its own order; answer in schema order, as clients print it
-    const { schemas, ...attributes } = canonicalResource(store.type, row.resource);
+    const { schemas, ...attributes } = row.canonical ? row.resource : canonicalResource(store.type, row.resource);
     const resource: ScimResource = { schemas, id: row.id, ...attributes };
     if (row.members?.length) {
       resource.members = row.members.map((m) => ({

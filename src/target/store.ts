@@ -3,7 +3,7 @@ import type { scimGroups, scimUsers } from '../db/target.js';
 import { ScimError, uniqueness } from '../scim/errors.js';
 import type { ScimResource } from '../scim/resource.js';
 import type { ResourceType } from '../scim/schemas.js';
-import { query, type Executor } from './executor.js';
+import { Statement, query, type Executor } from './executor.js';
 
 /**
  * Row storage shared by Users and Groups: one table per resource type, the canonical
@@ -15,6 +15,8 @@ export interface Store {
   table: typeof scimUsers | typeof scimGroups;
   /** the indexed copies of attributes, keyed by the drizzle column key */
   columns(resource: ScimResource): object;
+  /** the keys `columns` returns */
+  columnKeys: readonly string[];
   /**
    * For types with a rows attribute: a minimal valid document (required attributes set) to
    * run a PATCH that only changes rows against, without reading the real one
@@ -34,6 +36,8 @@ export interface StoredMember {
 export interface StoredRow {
   id: string;
   resource: ScimResource;
+  /** the resource is the document just written, already in schema order (not read back) */
+  canonical?: true;
   version: number;
   created: string;
   lastModified: string;
@@ -58,10 +62,13 @@ const membersColumn = sql.raw(`(select coalesce(jsonb_agg(jsonb_build_object(
   left join scim_groups mg on m.member_type = 'Group' and mg.id = m.member_id
   where m.group_id = "scim_groups"."id") as members`);
 
-/** The select list of a row; members are read only when asked for. */
-export function rowFields(store: Store, withMembers: boolean): SQL {
+/**
+ * The select list of a row; members are read only when asked for, the document not after
+ * a write that sent it.
+ */
+export function rowFields(store: Store, withMembers: boolean, withDocument = true): SQL {
   const t = getTableName(store.table);
-  const base = sql.raw(`"${t}"."id", "${t}"."resource", "${t}"."version", `
+  const base = sql.raw(`"${t}"."id", ${withDocument ? `"${t}"."resource", ` : ''}"${t}"."version", `
     + `${iso(`"${t}"."created_at"`)} as created, ${iso(`"${t}"."last_modified"`)} as last_modified`);
   return withMembers && store.type.rowsAttribute ? sql`${base}, ${membersColumn}` : base;
 }
@@ -75,6 +82,9 @@ export type RawRow = {
   members?: StoredMember[];
 };
 
+/** A row of a write that sent its document: read back without it. */
+type WrittenRow = Omit<RawRow, 'resource'>;
+
 export function toStoredRow(raw: RawRow): StoredRow {
   return {
     id: raw.id,
@@ -86,10 +96,7 @@ export function toStoredRow(raw: RawRow): StoredRow {
   };
 }
 
-function columnAssignments(store: Store, resource: ScimResource): Array<[ReturnType<typeof sql.identifier>, unknown]> {
-  const columns = getTableColumns(store.table) as Record<string, { name: string }>;
-  return Object.entries(store.columns(resource) as Record<string, unknown>).map(([key, value]) => [sql.identifier(columns[key]!.name), value]);
-}
+const written = (raw: WrittenRow, resource: ScimResource): StoredRow => ({ ...toStoredRow({ ...raw, resource }), canonical: true });
 
 /** Turns the unique index's violation into 409 uniqueness; other errors pass through. */
 async function unique<T>(store: Store, resource: ScimResource, run: () => Promise<T>): Promise<T> {
@@ -110,28 +117,112 @@ function violates(err: unknown, index: string): boolean {
   return false;
 }
 
+type ByIdValues = { tenantId: string; id: string };
+type DocumentValues = { resource: string } & Record<string, unknown>;
+
+/**
+ * The by-id statements of one store, each rendered once per shape (see Statement): a
+ * document written comes back without the document, which the caller already holds.
+ */
+class StoreStatements {
+  private readonly built = new Map<string, Statement<never>>();
+
+  constructor(private readonly store: Store) {}
+
+  private once<V extends Record<string, unknown>>(shape: string, build: () => SQL): Statement<V> {
+    let statement = this.built.get(shape);
+    if (!statement) this.built.set(shape, statement = new Statement(build()));
+    return statement as unknown as Statement<V>;
+  }
+
+  private get table() {
+    return tableOf(this.store);
+  }
+
+  /** `column = placeholder` pairs for the indexed copies */
+  private columns(): Array<[SQL, SQL]> {
+    const columns = getTableColumns(this.store.table) as Record<string, { name: string }>;
+    return this.store.columnKeys.map((key) => [sql`${sql.identifier(columns[key]!.name)}`, sql`${sql.placeholder(key)}`]);
+  }
+
+  select(withMembers: boolean) {
+    return this.once<ByIdValues>(`select ${withMembers}`, () => sql`
+      select ${rowFields(this.store, withMembers)} from ${this.table}
+      where ${this.table}.tenant_id = ${sql.placeholder('tenantId')} and ${this.table}.id = ${sql.placeholder('id')}`);
+  }
+
+  lock() {
+    return this.once<ByIdValues>('lock', () => sql`
+      select resource, version from ${this.table}
+      where tenant_id = ${sql.placeholder('tenantId')} and id = ${sql.placeholder('id')} for update`);
+  }
+
+  insert() {
+    return this.once<{ tenantId: string } & DocumentValues>('insert', () => {
+      const columns = this.columns();
+      return sql`
+        insert into ${this.table} (tenant_id, resource, ${sql.join(columns.map(([name]) => name), sql`, `)})
+        values (${sql.placeholder('tenantId')}, ${sql.placeholder('resource')}::jsonb, ${sql.join(columns.map(([, value]) => value), sql`, `)})
+        returning ${rowFields(this.store, false, false)}`;
+    });
+  }
+
+  /** with a document: sets it and its columns; without: only bumps the version */
+  update(document: boolean, withMembers: boolean, expectVersion: boolean) {
+    return this.once<ByIdValues & Partial<DocumentValues> & { version?: number }>(`update ${document} ${withMembers} ${expectVersion}`, () => {
+      const assignments = document
+        ? sql`resource = ${sql.placeholder('resource')}::jsonb, ${sql.join(this.columns().map(([name, value]) => sql`${name} = ${value}`), sql`, `)},`
+        : sql``;
+      return sql`
+        update ${this.table} set ${assignments} version = version + 1, last_modified = now()
+        where tenant_id = ${sql.placeholder('tenantId')} and id = ${sql.placeholder('id')}${expectVersion ? sql` and version = ${sql.placeholder('version')}` : sql``}
+        returning ${rowFields(this.store, withMembers, !document)}`;
+    });
+  }
+
+  /**
+   * Deletes a resource and, in the same statement, its memberships in other groups, bumping
+   * those groups' versions.
+   */
+  delete() {
+    return this.once<ByIdValues>('delete', () => sql`
+      with gone as (delete from ${this.table} where tenant_id = ${sql.placeholder('tenantId')} and id = ${sql.placeholder('id')} returning id),
+      memberships as (
+        delete from scim_group_members where member_id in (select id from gone) and tenant_id = ${sql.placeholder('tenantId')} returning group_id
+      ),
+      touched as (
+        update scim_groups set version = version + 1, last_modified = now()
+        where id in (select group_id from memberships) and id not in (select id from gone)
+      )
+      select count(*)::int as deleted from gone`);
+  }
+}
+
+const statements = new WeakMap<Store, StoreStatements>();
+
+function statementsOf(store: Store): StoreStatements {
+  let built = statements.get(store);
+  if (!built) statements.set(store, built = new StoreStatements(store));
+  return built;
+}
+
+function documentValues(store: Store, resource: ScimResource): DocumentValues {
+  return { resource: JSON.stringify(resource), ...(store.columns(resource) as Record<string, unknown>) };
+}
+
 export async function insertRow(tx: Executor, store: Store, tenantId: string, resource: ScimResource): Promise<StoredRow> {
-  const assignments = columnAssignments(store, resource);
-  const names = sql.join(assignments.map(([name]) => name), sql`, `);
-  const values = sql.join(assignments.map(([, value]) => sql`${value}`), sql`, `);
-  const [row] = await unique(store, resource, () => query<RawRow>(tx, sql`
-    insert into ${tableOf(store)} (tenant_id, resource, ${names})
-    values (${tenantId}, ${JSON.stringify(resource)}::jsonb, ${values})
-    returning ${rowFields(store, false)}`));
-  return toStoredRow(row!);
+  const [row] = await unique(store, resource, () => statementsOf(store).insert().run<WrittenRow>(tx, { tenantId, ...documentValues(store, resource) }));
+  return written(row!, resource);
 }
 
 export async function selectRow(tx: Executor, store: Store, tenantId: string, id: string, withMembers: boolean): Promise<StoredRow | undefined> {
-  const t = tableOf(store);
-  const [row] = await query<RawRow>(tx, sql`
-    select ${rowFields(store, withMembers)} from ${t} where ${t}.tenant_id = ${tenantId} and ${t}.id = ${id}`);
+  const [row] = await statementsOf(store).select(withMembers).run<RawRow>(tx, { tenantId, id });
   return row && toStoredRow(row);
 }
 
 /** The current document and version, locked until the transaction ends. */
 export async function lockRow(tx: Executor, store: Store, tenantId: string, id: string): Promise<{ resource: ScimResource; version: number } | undefined> {
-  const [row] = await query<{ resource: ScimResource; version: number }>(tx, sql`
-    select resource, version from ${tableOf(store)} where tenant_id = ${tenantId} and id = ${id} for update`);
+  const [row] = await statementsOf(store).lock().run<{ resource: ScimResource; version: number }>(tx, { tenantId, id });
   return row;
 }
 
@@ -144,31 +235,18 @@ export async function updateRow(
   tx: Executor, store: Store, tenantId: string, id: string, resource: ScimResource | undefined, withMembers: boolean,
   expectedVersion?: number,
 ): Promise<StoredRow | undefined> {
-  const t = tableOf(store);
-  const document = resource
-    ? sql`resource = ${JSON.stringify(resource)}::jsonb, ${sql.join(columnAssignments(store, resource).map(([name, value]) => sql`${name} = ${value}`), sql`, `)},`
-    : sql``;
-  const [row] = await unique(store, resource ?? {}, () => query<RawRow>(tx, sql`
-    update ${t} set ${document} version = version + 1, last_modified = now()
-    where tenant_id = ${tenantId} and id = ${id}${expectedVersion === undefined ? sql`` : sql` and version = ${expectedVersion}`}
-    returning ${rowFields(store, withMembers)}`));
-  return row && toStoredRow(row);
+  const statement = statementsOf(store).update(resource !== undefined, withMembers, expectedVersion !== undefined);
+  const values = { tenantId, id, version: expectedVersion, ...(resource ? documentValues(store, resource) : {}) };
+  if (!resource) {
+    const [row] = await statement.run<RawRow>(tx, values);
+    return row && toStoredRow(row);
+  }
+  const [row] = await unique(store, resource, () => statement.run<WrittenRow>(tx, values));
+  return row && written(row, resource);
 }
 
-/**
- * Deletes a resource and, in the same statement, its memberships in other groups, bumping
- * those groups' versions. Returns false when the tenant has no such resource.
- */
+/** Deletes a resource and its memberships; false when the tenant has no such resource. */
 export async function deleteRow(tx: Executor, store: Store, tenantId: string, id: string): Promise<boolean> {
-  const [row] = await query<{ deleted: number }>(tx, sql`
-    with gone as (delete from ${tableOf(store)} where tenant_id = ${tenantId} and id = ${id} returning id),
-    memberships as (
-      delete from scim_group_members where member_id in (select id from gone) and tenant_id = ${tenantId} returning group_id
-    ),
-    touched as (
-      update scim_groups set version = version + 1, last_modified = now()
-      where id in (select group_id from memberships) and id not in (select id from gone)
-    )
-    select count(*)::int as deleted from gone`);
+  const [row] = await statementsOf(store).delete().run<{ deleted: number }>(tx, { tenantId, id });
   return (row?.deleted ?? 0) > 0;
 }
