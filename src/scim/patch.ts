@@ -67,6 +67,8 @@ export interface PatchResult {
   /** the patched resource in canonical form, without the rows attribute */
   resource: ScimResource;
   memberChanges: MemberChange[];
+  /** whether the document differs from `current` (member changes aside) */
+  documentChanged: boolean;
   /** false when the resource is unchanged and there are no member changes: skip the write */
   changed: boolean;
 }
@@ -85,9 +87,7 @@ interface Draft {
 export function applyPatch(type: ResourceType, current: ScimResource, body: unknown): PatchResult {
   const operations = readPatchRequest(body);
   const before = canonicalResource(type, current);
-  // canonicalResource builds new top-level and extension objects; below them, operations
-  // copy what they change, so `current` is never touched and no deep clone is needed.
-  const draft: Draft = { type, resource: canonicalResource(type, before), memberChanges: [] };
+  const draft: Draft = { type, resource: draftOf(type, before), memberChanges: [] };
   operations.forEach((operation, index) => {
     try {
       applyOperation(draft, operation);
@@ -100,11 +100,26 @@ export function applyPatch(type: ResourceType, current: ScimResource, body: unkn
   const resource = canonicalResource(type, draft.resource);
   requireAttributes(type, resource);
   checkReplace(type, before, resource);
+  const documentChanged = !jsonEqual(before, resource);
   return {
     resource,
     memberChanges: draft.memberChanges,
-    changed: draft.memberChanges.length > 0 || !jsonEqual(before, resource),
+    documentChanged,
+    changed: documentChanged || draft.memberChanges.length > 0,
   };
+}
+
+/**
+ * New top-level and extension objects over a canonical resource; below them, operations
+ * copy what they change, so the resource read is never touched and no deep clone is needed.
+ */
+function draftOf(type: ResourceType, resource: ScimResource): ScimResource {
+  const draft: ScimResource = { ...resource };
+  for (const { schema } of type.extensions) {
+    const extension = resource[schema.id];
+    if (isPlainObject(extension)) draft[schema.id] = { ...extension };
+  }
+  return draft;
 }
 
 function applyOperation(draft: Draft, { op, path, value }: PatchOperation): void {

@@ -143,7 +143,7 @@ export class ResourceService {
       const result = applyPatch(store.type, current, body);
       if (!result.changed) return { resource: undefined, memberRows: 0 };
       const memberRows = await applyMemberChanges(tx, scope.tenantId, id, result.memberChanges);
-      return { resource: jsonEqual(current, result.resource) ? undefined : result.resource, memberRows };
+      return { resource: result.documentChanged ? result.resource : undefined, memberRows };
     });
   }
 
@@ -153,8 +153,8 @@ export class ResourceService {
     const current = await selectRow(this.sql, store, scope.tenantId, id, false);
     if (!current) throw missing(store, id);
     const result = applyPatch(store.type, current.resource, body);
-    const document = result.changed && !jsonEqual(current.resource, result.resource) ? result.resource : undefined;
-    const changes = result.changed ? result.memberChanges : [];
+    const document = result.documentChanged ? result.resource : undefined;
+    const changes = result.memberChanges;
     if (changes.length === 0) {
       if (!document) return this.withMembersIfAsked(scope, store, current, withMembers);
       const row = await updateRow(this.sql, store, scope.tenantId, id, document, withMembers, current.version);

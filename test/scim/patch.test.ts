@@ -279,12 +279,19 @@ describe('PATCH: changed', () => {
   ])('is false: %s', (_, resource, operations) => {
     const result = run(USER, resource, ...operations);
     expect(result.changed).toBe(false);
+    expect(result.documentChanged).toBe(false);
     expect(result.resource).toEqual(resource);
   });
 
-  it('is true for a real change and for member changes alone', () => {
-    expect(run(USER, alice, { op: 'replace', path: 'title', value: 'x' }).changed).toBe(true);
-    expect(run(GROUP, sales, { op: 'remove', path: 'members[value eq "nobody"]' }).changed).toBe(true);
+  it('is true for a real change and for member changes alone, which leave the document unchanged', () => {
+    expect(run(USER, alice, { op: 'replace', path: 'title', value: 'x' })).toMatchObject({ changed: true, documentChanged: true });
+    expect(run(GROUP, sales, { op: 'remove', path: 'members[value eq "nobody"]' })).toMatchObject({ changed: true, documentChanged: false });
+  });
+
+  it('never touches the resource it was given, extensions included', () => {
+    const before = structuredClone(alice);
+    run(USER, alice, { op: 'replace', path: `${ENT}:department`, value: 'Moved' }, { op: 'replace', path: 'name.givenName', value: 'Al' });
+    expect(alice).toEqual(before);
   });
 });
 
