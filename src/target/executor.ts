@@ -1,6 +1,6 @@
 import { Placeholder, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database, Sql } from '../db/client.js';
+import { toQuery } from './sql-text.js';
 
 /**
  * Statements of the SCIM hot paths, built with drizzle's `sql` and sent by postgres.js as
@@ -10,8 +10,6 @@ import type { Database, Sql } from '../db/client.js';
 
 /** The connection pool or an open transaction. */
 export type Executor = Pick<Sql, 'unsafe'>;
-
-const dialect = new PgDialect();
 
 /**
  * Every distinct statement text is prepared once per pooled connection and kept there, and
@@ -27,14 +25,13 @@ function send<T>(executor: Executor, text: string, params: unknown[]): Promise<T
 }
 
 export async function query<T extends object>(executor: Executor, statement: SQL): Promise<T[]> {
-  const { sql, params } = dialect.sqlToQuery(statement);
+  const { sql, params } = toQuery(statement);
   return await send<T>(executor, sql, params);
 }
 
 /**
  * A statement of fixed shape, rendered to text once; each run only binds its values, named
- * by `sql.placeholder(...)`. Rendering a drizzle `sql` tree costs more CPU than the rest of
- * a by-id read or write does on its own, so the store builds those statements this way.
+ * by `sql.placeholder(...)`: the by-id statements of the store are built this way.
  */
 export class Statement<V extends Record<string, unknown>> {
   private readonly text: string;
@@ -42,7 +39,7 @@ export class Statement<V extends Record<string, unknown>> {
   private readonly slots: Array<{ placeholder: string } | { value: unknown }>;
 
   constructor(statement: SQL) {
-    const { sql, params } = dialect.sqlToQuery(statement);
+    const { sql, params } = toQuery(statement);
     this.text = sql;
     this.slots = params.map((p) => (p instanceof Placeholder ? { placeholder: p.name } : { value: p }));
   }
