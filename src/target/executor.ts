@@ -1,11 +1,10 @@
-import { Placeholder, type SQL } from 'drizzle-orm';
 import type { Database, Sql } from '../db/client.js';
-import { toQuery } from './sql-text.js';
+import { Placeholder, render, type Fragment } from './sql.js';
 
 /**
- * Statements of the SCIM hot paths, built with drizzle's `sql` and sent by postgres.js as
- * prepared statements. drizzle's own `execute` sends unnamed statements, which postgres.js
- * runs as describe-then-execute: two round trips per statement instead of one.
+ * Statements of the SCIM hot paths, built as fragments (sql.ts) and sent by postgres.js as
+ * prepared statements: a named statement runs in one round trip, where postgres.js sends
+ * an unnamed one as describe-then-execute.
  */
 
 /** The connection pool or an open transaction. */
@@ -24,9 +23,9 @@ function send<T>(executor: Executor, text: string, params: unknown[]): Promise<T
   return executor.unsafe(text, params as never[], { prepare: prepared.has(text) }) as unknown as Promise<T[]>;
 }
 
-export async function query<T extends object>(executor: Executor, statement: SQL): Promise<T[]> {
-  const { sql, params } = toQuery(statement);
-  return await send<T>(executor, sql, params);
+export async function query<T extends object>(executor: Executor, statement: Fragment): Promise<T[]> {
+  const { text, params } = render(statement);
+  return await send<T>(executor, text, params);
 }
 
 /**
@@ -38,9 +37,9 @@ export class Statement<V extends Record<string, unknown>> {
   /** per parameter: the placeholder it takes its value from, or its constant value */
   private readonly slots: Array<{ placeholder: string } | { value: unknown }>;
 
-  constructor(statement: SQL) {
-    const { sql, params } = toQuery(statement);
-    this.text = sql;
+  constructor(statement: Fragment) {
+    const { text, params } = render(statement);
+    this.text = text;
     this.slots = params.map((p) => (p instanceof Placeholder ? { placeholder: p.name } : { value: p }));
   }
 

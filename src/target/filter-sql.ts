@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type Fragment } from './sql.js';
 import type { AttrPath, CompareOp, Filter, FilterValue } from '../scim/filter-ast.js';
 import { resolveAttribute, type AttributeType, type ResourceType } from '../scim/schemas.js';
 import { invalidFilter } from '../scim/errors.js';
@@ -41,7 +41,7 @@ export interface FilterOptions {
 }
 
 /** A boolean SQL condition; null-valued results count as "no match" at the top level. */
-export function filterToSql(target: ResourceType, filter: Filter, options: FilterOptions = {}): SQL {
+export function filterToSql(target: ResourceType, filter: Filter, options: FilterOptions = {}): Fragment {
   return compile({ kind: 'resource', target, absentUnknown: options.unknownAttributes === 'absent' }, filter);
 }
 
@@ -56,7 +56,7 @@ export function matchesAtMostOne(target: ResourceType, filter: Filter): boolean 
 }
 
 /** The SQL expression `sortBy` orders by (nulls are sorted by the caller). */
-export function sortExpression(target: ResourceType, path: AttrPath): SQL {
+export function sortExpression(target: ResourceType, path: AttrPath): Fragment {
   const ref = resourceRef(target, path, 'sortBy');
   if (ref.kind === 'members') throw invalidFilter('cannot sort by members');
   if (ref.kind === 'multi') {
@@ -69,7 +69,7 @@ export function sortExpression(target: ResourceType, path: AttrPath): SQL {
   return sortable(ref.attr, ref.scalar);
 }
 
-function sortable(attr: QueryAttribute, scalar: Scalar): SQL {
+function sortable(attr: QueryAttribute, scalar: Scalar): Fragment {
   if (attr.type === 'complex') throw invalidFilter(`cannot sort by complex attribute ${attr.name}`);
   const typed = scalar.column ?? castText(scalar.text, attr.type);
   return isCaseInsensitive(attr) ? sql`lower(${typed})` : typed;
@@ -80,16 +80,16 @@ function sortable(attr: QueryAttribute, scalar: Scalar): SQL {
 type Scope =
   | { kind: 'resource'; target: ResourceType; absentUnknown?: boolean }
   /** inside `attr[...]`: paths name sub-attributes of one element, read from `json` */
-  | { kind: 'element'; parent: QueryAttribute; json: SQL }
+  | { kind: 'element'; parent: QueryAttribute; json: Fragment }
   /** inside `members[...]` of a group: one scim_group_members row */
   | { kind: 'member' };
 
 /** A single value an operator compares: its text form and, when it is JSON, the JSON. */
 interface Scalar {
-  text: SQL;
-  json?: SQL;
+  text: Fragment;
+  json?: Fragment;
   /** the typed column, for comparisons the planner can match to its index */
-  column?: SQL;
+  column?: Fragment;
   /** a NOT NULL column, or a value that always exists */
   alwaysPresent?: boolean;
 }
@@ -97,10 +97,10 @@ interface Scalar {
 type Ref =
   | { kind: 'scalar'; attr: QueryAttribute; scalar: Scalar }
   /** a multi-valued attribute: `test` applied to each element, true when any matches */
-  | { kind: 'multi'; attr: QueryAttribute; elements: SQL; element: (e: SQL) => { attr: QueryAttribute; scalar: Scalar } }
+  | { kind: 'multi'; attr: QueryAttribute; elements: Fragment; element: (e: Fragment) => { attr: QueryAttribute; scalar: Scalar } }
   | { kind: 'members'; sub: string | undefined };
 
-function compile(scope: Scope, f: Filter): SQL {
+function compile(scope: Scope, f: Filter): Fragment {
   switch (f.kind) {
     case 'and':
       return sql`(${compile(scope, f.left)} and ${compile(scope, f.right)})`;
@@ -129,7 +129,7 @@ function reference(scope: Scope, path: AttrPath): Ref {
   return { kind: 'scalar', attr: sub, scalar: jsonScalar(sql`${scope.json}->${jsonKey(sub.name)}`) };
 }
 
-function compare(scope: Scope, path: AttrPath, op: CompareOp, value: FilterValue): SQL {
+function compare(scope: Scope, path: AttrPath, op: CompareOp, value: FilterValue): Fragment {
   const ref = reference(scope, path);
   if (value === null) {
     if (op === 'eq') return sql`(not ${presence(ref)})`;
@@ -141,7 +141,7 @@ function compare(scope: Scope, path: AttrPath, op: CompareOp, value: FilterValue
 }
 
 /** Applies a per-value condition to a reference, looping over multi-valued attributes. */
-function test(ref: Ref, condition: (attr: QueryAttribute, scalar: Scalar) => SQL): SQL {
+function test(ref: Ref, condition: (attr: QueryAttribute, scalar: Scalar) => Fragment): Fragment {
   switch (ref.kind) {
     case 'scalar':
       return condition(ref.attr, ref.scalar);
@@ -156,12 +156,12 @@ function test(ref: Ref, condition: (attr: QueryAttribute, scalar: Scalar) => SQL
   }
 }
 
-function presence(ref: Ref): SQL {
+function presence(ref: Ref): Fragment {
   if (ref.kind === 'members' && !ref.sub) return membersExist(sql`true`);
   return test(ref, (attr, scalar) => present(attr, scalar));
 }
 
-function valuePath(scope: Scope, path: AttrPath, inner: Filter): SQL {
+function valuePath(scope: Scope, path: AttrPath, inner: Filter): Fragment {
   if (scope.kind !== 'resource') throw invalidFilter('a value filter cannot be nested inside another');
   if (path.sub) throw invalidFilter(`"${describe(path)}[…]": a value filter applies to a complex attribute`);
   if (scope.absentUnknown && !resolveAttribute(scope.target, path)) return sql`false`;
@@ -245,7 +245,7 @@ function metaRef(target: ResourceType, sub: QueryAttribute | undefined): Ref {
 }
 
 /** What a comparison on a multi-valued attribute looks at in one element. */
-function elementValue(attribute: QueryAttribute, sub: QueryAttribute | undefined, e: SQL): { attr: QueryAttribute; scalar: Scalar } {
+function elementValue(attribute: QueryAttribute, sub: QueryAttribute | undefined, e: Fragment): { attr: QueryAttribute; scalar: Scalar } {
   if (sub) return { attr: sub, scalar: jsonScalar(sql`${e}->${jsonKey(sub.name)}`) };
   if (attribute.type !== 'complex') return { attr: attribute, scalar: jsonScalar(e) };
   // RFC 7644 §3.4.2.2: a complex multi-valued attribute without a sub-attribute is
@@ -258,16 +258,16 @@ function elementValue(attribute: QueryAttribute, sub: QueryAttribute | undefined
 const SCHEMA_NAME = /^[A-Za-z0-9$_.:-]+$/;
 
 /** A schema-defined attribute name or URN as a JSON key literal. */
-function jsonKey(name: string): SQL {
+function jsonKey(name: string): Fragment {
   if (!SCHEMA_NAME.test(name)) throw new Error(`not a schema name: ${name}`);
   return sql.raw(`'${name}'`);
 }
 
-function jsonScalar(json: SQL): Scalar {
+function jsonScalar(json: Fragment): Scalar {
   return { json, text: sql`(${json} #>> '{}')` };
 }
 
-function membersExist(condition: SQL): SQL {
+function membersExist(condition: Fragment): Fragment {
   return sql`exists (select 1 from ${scimGroupMembers} m where m.group_id = ${groups.id} and ${condition})`;
 }
 
@@ -297,7 +297,7 @@ function memberSub(name: string | undefined, path: AttrPath): { attr: QueryAttri
  * `work_email` column; users with several work emails are looked up in the JSON too, so the
  * answer is exactly the EXISTS semantics.
  */
-function workEmail(target: ResourceType, f: Extract<Filter, { kind: 'valuePath' }>): SQL | undefined {
+function workEmail(target: ResourceType, f: Extract<Filter, { kind: 'valuePath' }>): Fragment | undefined {
   if (target.name !== 'User' || f.filter.kind !== 'and') return undefined;
   const resolved = resolveAttribute(target, f.path);
   if (!resolved || resolved.extension || resolved.attribute.name !== 'emails' || resolved.sub) return undefined;
@@ -317,7 +317,7 @@ function isCaseInsensitive(attr: QueryAttribute): boolean {
   return (attr.type === 'string' || attr.type === 'reference') && attr.caseExact !== true;
 }
 
-function castText(text: SQL, type: AttributeType): SQL {
+function castText(text: Fragment, type: AttributeType): Fragment {
   switch (type) {
     case 'boolean': return sql`(${text})::boolean`;
     case 'decimal':
@@ -327,11 +327,11 @@ function castText(text: SQL, type: AttributeType): SQL {
   }
 }
 
-const sqlOps: Record<'eq' | 'gt' | 'ge' | 'lt' | 'le', SQL> = {
+const sqlOps: Record<'eq' | 'gt' | 'ge' | 'lt' | 'le', Fragment> = {
   eq: sql.raw('='), gt: sql.raw('>'), ge: sql.raw('>='), lt: sql.raw('<'), le: sql.raw('<='),
 };
 
-function present(attr: QueryAttribute, scalar: Scalar): SQL {
+function present(attr: QueryAttribute, scalar: Scalar): Fragment {
   if (scalar.alwaysPresent) return sql`true`;
   if (scalar.json) {
     return sql`(${scalar.json} is not null and ${scalar.json} not in ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb))`;
@@ -341,7 +341,7 @@ function present(attr: QueryAttribute, scalar: Scalar): SQL {
     : sql`(${scalar.text} is not null)`;
 }
 
-function comparison(attr: QueryAttribute, scalar: Scalar, op: Exclude<CompareOp, 'ne'>, value: Exclude<FilterValue, null>): SQL {
+function comparison(attr: QueryAttribute, scalar: Scalar, op: Exclude<CompareOp, 'ne'>, value: Exclude<FilterValue, null>): Fragment {
   if (attr.type === 'complex') throw invalidFilter(`${attr.name} is complex: compare one of its sub-attributes`);
   if (op === 'co' || op === 'sw' || op === 'ew') return like(attr, scalar, op, value);
   if ((attr.type === 'boolean' || attr.type === 'binary') && op !== 'eq') {
@@ -373,7 +373,7 @@ function comparison(attr: QueryAttribute, scalar: Scalar, op: Exclude<CompareOp,
   }
 }
 
-function like(attr: QueryAttribute, scalar: Scalar, op: 'co' | 'sw' | 'ew', value: Exclude<FilterValue, null>): SQL {
+function like(attr: QueryAttribute, scalar: Scalar, op: 'co' | 'sw' | 'ew', value: Exclude<FilterValue, null>): Fragment {
   if (attr.type === 'boolean' || attr.type === 'binary') throw invalidFilter(`"${op}" cannot compare ${attr.type} attribute ${attr.name}`);
   const escaped = stringValue(value).replace(/[\\%_]/g, (c) => `\\${c}`);
   const pattern = op === 'sw' ? `${escaped}%` : op === 'ew' ? `%${escaped}` : `%${escaped}%`;

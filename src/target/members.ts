@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type Fragment } from './sql.js';
 import { invalidValue } from '../scim/errors.js';
 import type { MemberChange } from '../scim/patch.js';
 import type { MemberRef } from '../scim/resource.js';
@@ -25,7 +25,7 @@ function memberIds(values: readonly string[]): string[] {
 }
 
 interface ChangeStatement {
-  ctes: SQL;
+  ctes: Fragment;
   /** ids that must all exist in the tenant (adds) */
   required: string[];
 }
@@ -34,7 +34,7 @@ interface ChangeStatement {
  * Adds only when every id is a user or group of the tenant: otherwise nothing is inserted
  * and the caller reports the missing ones.
  */
-function adding(tenantId: string, groupId: string, values: readonly string[], guard: SQL): ChangeStatement {
+function adding(tenantId: string, groupId: string, values: readonly string[], guard: Fragment): ChangeStatement {
   const ids = memberIds(values);
   if (ids.includes(groupId)) throw invalidValue('a group cannot be a member of itself');
   return {
@@ -55,7 +55,7 @@ function adding(tenantId: string, groupId: string, values: readonly string[], gu
   };
 }
 
-function removing(groupId: string, values: readonly string[] | undefined, guard: SQL, keep = false): ChangeStatement {
+function removing(groupId: string, values: readonly string[] | undefined, guard: Fragment, keep = false): ChangeStatement {
   // an id that is not a uuid cannot be a member: there is nothing to remove for it
   const ids = values && [...new Set(values.filter((v) => UUID.test(v)).map((v) => v.toLowerCase()))];
   const which = ids === undefined ? sql``
@@ -69,7 +69,7 @@ function removing(groupId: string, values: readonly string[] | undefined, guard:
 }
 
 /** `guard` (SQL starting with ` and`) keeps a statement from changing anything when false. */
-function statementsFor(tenantId: string, groupId: string, change: MemberChange, guard: SQL = sql``): ChangeStatement[] {
+function statementsFor(tenantId: string, groupId: string, change: MemberChange, guard: Fragment = sql``): ChangeStatement[] {
   switch (change.kind) {
     case 'add': return [adding(tenantId, groupId, valuesOf(change.members), guard)];
     case 'remove': return [removing(groupId, change.values, guard)];

@@ -1,4 +1,5 @@
-import { getTableName, sql, type SQL } from 'drizzle-orm';
+import { getTableName } from 'drizzle-orm';
+import { sql, type Fragment } from './sql.js';
 import type { Database, Sql } from '../db/client.js';
 import { invalidValue, notFound, preconditionFailed, ScimError } from '../scim/errors.js';
 import { parseAttrPath, parseFilter, parsePatchPath } from '../scim/filter.js';
@@ -247,7 +248,7 @@ export class ResourceService {
   }
 
   private async page(
-    store: Store, scope: TenantScope, where: SQL | undefined, order: SQL | undefined, descending: boolean,
+    store: Store, scope: TenantScope, where: Fragment | undefined, order: Fragment | undefined, descending: boolean,
     offset: number, limit: number, withMembers: boolean,
   ): Promise<{ rows: StoredRow[]; total: number | undefined }> {
     const t = sql.identifier(getTableName(store.table));
@@ -276,7 +277,7 @@ export class ResourceService {
 
   /** A lookup that matches at most one row needs no ordering, paging or window count. */
   private async single(
-    store: Store, scope: TenantScope, where: SQL, offset: number, limit: number, withMembers: boolean,
+    store: Store, scope: TenantScope, where: Fragment, offset: number, limit: number, withMembers: boolean,
   ): Promise<{ rows: StoredRow[]; total: number }> {
     const t = sql.identifier(getTableName(store.table));
     const rows = await query<RawRow>(this.sql, sql`
@@ -284,7 +285,7 @@ export class ResourceService {
     return { rows: rows.slice(offset, offset + limit).map(toStoredRow), total: rows.length };
   }
 
-  private async count(store: Store, scope: TenantScope, where: SQL | undefined): Promise<number> {
+  private async count(store: Store, scope: TenantScope, where: Fragment | undefined): Promise<number> {
     const t = sql.identifier(getTableName(store.table));
     const [row] = await query<{ n: number }>(this.sql, sql`
       select count(*)::int as n from ${t} where ${t}.tenant_id = ${scope.tenantId}${where ? sql` and ${where}` : sql``}`);

@@ -1,4 +1,5 @@
-import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
+import { getTableColumns, getTableName } from 'drizzle-orm';
+import { sql, type Fragment } from './sql.js';
 import type { scimGroups, scimUsers } from '../db/target.js';
 import { ScimError, uniqueness } from '../scim/errors.js';
 import type { ScimResource } from '../scim/resource.js';
@@ -66,7 +67,7 @@ const membersColumn = sql.raw(`(select coalesce(jsonb_agg(jsonb_build_object(
  * The select list of a row; members are read only when asked for, the document not after
  * a write that sent it.
  */
-export function rowFields(store: Store, withMembers: boolean, withDocument = true): SQL {
+export function rowFields(store: Store, withMembers: boolean, withDocument = true): Fragment {
   const t = getTableName(store.table);
   const base = sql.raw(`"${t}"."id", ${withDocument ? `"${t}"."resource", ` : ''}"${t}"."version", `
     + `${iso(`"${t}"."created_at"`)} as created, ${iso(`"${t}"."last_modified"`)} as last_modified`);
@@ -129,7 +130,7 @@ class StoreStatements {
 
   constructor(private readonly store: Store) {}
 
-  private once<V extends Record<string, unknown>>(shape: string, build: () => SQL): Statement<V> {
+  private once<V extends Record<string, unknown>>(shape: string, build: () => Fragment): Statement<V> {
     let statement = this.built.get(shape);
     if (!statement) this.built.set(shape, statement = new Statement(build()));
     return statement as unknown as Statement<V>;
@@ -140,7 +141,7 @@ class StoreStatements {
   }
 
   /** `column = placeholder` pairs for the indexed copies */
-  private columns(): Array<[SQL, SQL]> {
+  private columns(): Array<[Fragment, Fragment]> {
     const columns = getTableColumns(this.store.table) as Record<string, { name: string }>;
     return this.store.columnKeys.map((key) => [sql`${sql.identifier(columns[key]!.name)}`, sql`${sql.placeholder(key)}`]);
   }

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { clientOf, query } from './executor.js';
+import { sql } from './sql.js';
 import { hashToken } from './tokens.js';
 
 /**
