@@ -55,6 +55,9 @@ function routeOf(req: Request): string | null {
 }
 
 export function requestLog(logger: Logger): RequestHandler {
+  // The access line's fields are fixed and hold no secret, so it skips the redaction pass
+  // (a third of a line's cost); every other line, `req.log`'s included, keeps it.
+  const access = logger.child({}, { redact: [] });
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const reqId = requestIdOf(req.get('x-request-id'));
@@ -66,8 +69,8 @@ export function requestLog(logger: Logger): RequestHandler {
     res.once('close', () => {
       // a server error is worth a line even where the access log is turned off (LOG_LEVEL=warn)
       const level = res.statusCode >= 500 ? 'error' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level]({
+      if (!access.isLevelEnabled(level)) return;
+      access[level]({
         reqId,
         method: req.method,
         route: routeOf(req),

@@ -17,8 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-async function scim(path: string, auth = token): Promise<{ status: number; type: string | null; body: Record<string, any> }> {
-  const res = await fetch(`${app.url}/scim/v2${path}`, { headers: { authorization: `Bearer ${auth}` } });
+async function scim(path: string, auth = token, headers: Record<string, string> = {}): Promise<{ status: number; type: string | null; body: Record<string, any> }> {
+  const res = await fetch(`${app.url}/scim/v2${path}`, { headers: { authorization: `Bearer ${auth}`, ...headers } });
   return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, any> };
 }
 
@@ -88,6 +88,13 @@ describe('GET /ServiceProviderConfig', () => {
     const { status, body } = await scim(`/ServiceProviderConfig?filter=${encodeURIComponent('patch.supported eq false')}`);
     expect(status).toBe(403);
     expect(body.schemas).toEqual([ERROR]);
+  });
+
+  it('builds locations from each request\'s headers, a trusted proxy\'s X-Forwarded-Proto included, on one connection', async () => {
+    const location = async (headers: Record<string, string> = {}) => (await scim('/ServiceProviderConfig', token, headers)).body.meta.location;
+    expect(await location()).toBe(`${app.url}/scim/v2/ServiceProviderConfig`);
+    expect(await location({ 'x-forwarded-proto': 'https' })).toBe(`${app.url.replace('http:', 'https:')}/scim/v2/ServiceProviderConfig`);
+    expect(await location()).toBe(`${app.url}/scim/v2/ServiceProviderConfig`);
   });
 
   it('requires the tenant bearer token like every other SCIM route', async () => {
