@@ -50,9 +50,32 @@ describe('every error is a SCIM error and changes nothing', () => {
     expectScimError(await scim.request('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: 'x', active: 'maybe' } }), 400, 'invalidValue');
   });
 
-  it('a body over the advertised maximum: 413', async () => {
+  it('a body over the advertised maximum: 413, whether or not it says its length', async () => {
     const huge = { schemas: [USER_SCHEMA], userName: 'huge@x', displayName: 'x'.repeat(MAX_PAYLOAD_BYTES) };
     expectScimError(await scim.request('POST', '/Users', { body: huge }), 413);
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(JSON.stringify(huge)));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${scim.base}/Users`, {
+      method: 'POST', headers: { authorization: `Bearer ${scim.token}`, 'content-type': 'application/scim+json' }, body: chunked, duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
+  it.each([
+    ['a compressed body', { 'content-encoding': 'gzip' }],
+    ['a charset other than UTF-8', { 'content-type': 'application/scim+json; charset=iso-8859-1' }],
+  ])('%s: 415', async (_, headers) => {
+    expectScimError(await scim.request('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: 'encoded@x' }, headers }), 415);
+  });
+
+  it('JSON that is not an object or array, and an empty body: 400 invalidSyntax', async () => {
+    expectScimError(await scim.request('POST', '/Users', { raw: '"just a string"' }), 400, 'invalidSyntax');
+    expectScimError(await scim.request('POST', '/Users', { raw: '   ' }), 400, 'invalidSyntax');
+    expectScimError(await scim.request('POST', '/Users', { raw: '' }), 400, 'invalidSyntax');
   });
 
   it('unknown routes and methods: 404', async () => {
@@ -108,6 +131,12 @@ describe('what is accepted', () => {
       expect(res.status).toBe(200);
       expect((await res.json() as { totalResults: number }).totalResults).toBe(1);
     }
+  });
+
+  it('a UTF-8 body with a byte order mark, and non-ASCII text', async () => {
+    const res = await scim.request('POST', '/Users', { raw: `\uFEFF${JSON.stringify({ schemas: [USER_SCHEMA], userName: 'zoë@x', displayName: 'Zoë Ünal' })}` });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ userName: 'zoë@x', displayName: 'Zoë Ünal' });
   });
 
   it('query parameters on the base URL are ignored', async () => {

@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Logger } from '../../logger.js';
-import { ScimError, invalidSyntax } from '../../scim/errors.js';
-import { isBodyParserError } from '../app.js';
+import { ScimError } from '../../scim/errors.js';
 import { sendScim } from './http.js';
 
 /**
@@ -10,7 +9,7 @@ import { sendScim } from './http.js';
  * nothing about internals, with the cause in the log.
  */
 export function sendScimError(err: unknown, req: Request, res: Response, logger: Logger): void {
-  const error = toScimError(err);
+  const error = err instanceof ScimError ? err : undefined;
   if (!error) {
     (req.log ?? logger).error({ err, method: req.method, path: req.originalUrl.split('?')[0] }, 'unhandled error in SCIM API');
   }
@@ -20,13 +19,4 @@ export function sendScimError(err: unknown, req: Request, res: Response, logger:
   }
   const final = error ?? new ScimError(500, undefined, 'an unexpected error occurred; see the server log');
   sendScim(res, final.status, final);
-}
-
-function toScimError(err: unknown): ScimError | undefined {
-  if (err instanceof ScimError) return err;
-  if (!isBodyParserError(err)) return undefined;
-  if (err.type === 'entity.too.large') return new ScimError(413, undefined, `the request body exceeds ${err.limit} bytes`);
-  if (err.type === 'entity.parse.failed') return invalidSyntax('the request body is not valid JSON');
-  if (err.status >= 400 && err.status < 500) return new ScimError(err.status, undefined, 'the request body cannot be read');
-  return undefined;
 }

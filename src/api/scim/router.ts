@@ -1,11 +1,11 @@
-import type { IncomingMessage } from 'node:http';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { RequestHandler } from 'express';
 import type { Database } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
 import { scimRouteOf, type Metrics } from '../../metrics/metrics.js';
 import { ScimError } from '../../scim/errors.js';
 import { ResourceService } from '../../target/resources.js';
 import { tenantAuthenticator } from './auth.js';
+import { readJsonBody } from './body.js';
 import { bulkRoutes } from './bulk.js';
 import { discoveryRoutes } from './discovery.js';
 import { sendScimError } from './errors.js';
@@ -21,12 +21,6 @@ export interface ScimDeps {
   metrics?: Metrics;
 }
 
-/** Entra sends application/scim+json; plain JSON and a body without a type are accepted too. */
-const isJsonBody = (req: IncomingMessage) => {
-  const type = req.headers['content-type'];
-  return type === undefined || /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
-};
-
 const WITH_BODY = new Set<ScimMethod>(['POST', 'PUT', 'PATCH']);
 
 /**
@@ -37,10 +31,6 @@ const WITH_BODY = new Set<ScimMethod>(['POST', 'PUT', 'PATCH']);
 export function scimApi(deps: ScimDeps): RequestHandler {
   const service = new ResourceService(deps.db);
   const authenticate = tenantAuthenticator(deps.db, deps.publicUrl);
-  const readJson = express.json({ type: isJsonBody, limit: MAX_PAYLOAD_BYTES });
-  const readBody = (req: Request, res: Response) => new Promise<void>((resolve, reject) => {
-    readJson(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
-  });
   const match = routeTable([...resourceRoutes(service), ...discoveryRoutes(), ...bulkRoutes(service, deps.logger)]);
   const { metrics } = deps;
 
@@ -58,7 +48,7 @@ export function scimApi(deps: ScimDeps): RequestHandler {
       if (!found) throw new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.baseUrl}${req.path}`);
       // Express's own name for the matched route; the access log reads its template here
       req.route = found.route;
-      if (WITH_BODY.has(found.route.method)) await readBody(req, res);
+      if (WITH_BODY.has(found.route.method)) req.body = await readJsonBody(req, MAX_PAYLOAD_BYTES);
       await found.route.handle(req, res, found.params);
     } catch (err) {
       sendScimError(err, req, res, deps.logger);
