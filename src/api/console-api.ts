@@ -5,7 +5,7 @@ import type { Database } from '../db/client.js';
 import { directoryUsers } from '../db/directory.js';
 import { provisioningCycles, provisioningJobs } from '../db/provisioning.js';
 import { objectId } from '../directory/records.js';
-import { jobWorkflowId } from '../workflows/provisioning-job.js';
+import { jobWorkflowId } from '../workflows/ids.js';
 import { notFound } from './problem.js';
 import { parseInput } from './validate.js';
 

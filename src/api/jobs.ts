@@ -1,8 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { objectId } from '../directory/records.js';
-import { JobProblem, type JobService, type JobSettings } from '../jobs/service.js';
-import { OnDemandTooManyMembers } from '../provisioning/index.js';
+import { JobProblem } from '../jobs/problems.js';
+import type { JobService, JobSettings } from '../jobs/service.js';
+import { OnDemandTooManyMembers } from '../provisioning/on-demand-limits.js';
 import { dialectSchema, provisioningConfigSchema } from '../provisioning/config.js';
 import type { JobCommand, ResetScope } from '../workflows/job-machine.js';
 import { badRequest, conflict, notFound, Problem } from './problem.js';

@@ -15,7 +15,9 @@ import { createScimClient } from '../provisioning/scim-client.js';
 import { decryptSecret, encryptSecret, type SecretsKey } from '../provisioning/secrets.js';
 import { newJobMachine, type JobCommand, type JobMachine, type JobStatus, type Quarantine } from '../workflows/job-machine.js';
 import { previewStartedUpdate, previewWorkflowId, type previewCycle } from '../workflows/preview-cycle.js';
-import { controlUpdate, jobWorkflowId, statusQuery, type JobStatusView, type provisioningJob } from '../workflows/provisioning-job.js';
+import { controlUpdate, statusQuery, type JobStatusView, type provisioningJob } from '../workflows/provisioning-job.js';
+import { jobWorkflowId } from '../workflows/ids.js';
+import { JobProblem } from './problems.js';
 import { jobIdKey, stateKey } from '../workflows/search-attributes.js';
 
 /**
@@ -23,12 +25,6 @@ import { jobIdKey, stateKey } from '../workflows/search-attributes.js';
  * holds the configuration and the encrypted target token; the job's workflow holds its state
  * and is steered through its control update. Routes and CLI verbs call these use cases.
  */
-
-export class JobProblem extends Error {
-  constructor(readonly kind: 'notFound' | 'conflict' | 'invalid' | 'unavailable', message: string) {
-    super(message);
-  }
-}
 
 export interface JobServiceDeps {
   db: Database;

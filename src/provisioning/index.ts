@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import type { Database, Sql } from '../db/client.js';
 import { provisioningJobs } from '../db/provisioning.js';
 import { provisioningConfigSchema } from './config.js';
+import { ON_DEMAND_GROUP_MEMBERS, OnDemandTooManyMembers } from './on-demand-limits.js';
 import type { Cycle, EngineJob, SyncContext } from './engine/context.js';
 import { executeDeletions } from './engine/deprovision.js';
 import { DEFAULT_ESCROW_POLICY, type EscrowPolicy } from './engine/escrow-policy.js';
@@ -109,10 +110,6 @@ export async function runPreviewCycle(deps: EngineDeps, jobId: string, options: 
   }
 }
 
-export class OnDemandTooManyMembers extends Error {}
-
-/** Entra's limit for provisioning a group on demand. */
-export const ON_DEMAND_GROUP_MEMBERS = 5;
 
 /**
  * Provision on demand (entra-provisioning.md §1): one user, or one group with up to five

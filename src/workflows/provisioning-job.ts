@@ -23,8 +23,6 @@ import { cycleKey, stateKey } from './search-attributes.js';
  * every cycle (and mid-cycle when the server suggests it) carrying plain JSON.
  */
 
-export const jobWorkflowId = (jobId: string) => `provisioning-job-${jobId}`;
-
 /** A cycle under way; carried across continue-as-new when the server asks for one mid-cycle. */
 export interface RunningCycle {
   cycle: Cycle;

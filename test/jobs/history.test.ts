@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { USER_ROLE_ID } from '../provisioning/sync-fixture.js';
-import { jobWorkflowId } from '../../src/workflows/provisioning-job.js';
+import { jobWorkflowId } from '../../src/workflows/ids.js';
 import { createJobsWorld, type JobsWorld } from './harness.js';
 
 /**

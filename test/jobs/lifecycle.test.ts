@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { provisioningJobs } from '../../src/db/provisioning.js';
-import { jobWorkflowId } from '../../src/workflows/provisioning-job.js';
+import { jobWorkflowId } from '../../src/workflows/ids.js';
 import { createJobsWorld, type JobsWorld } from './harness.js';
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { provisioningJob, jobWorkflowId } from '../../src/workflows/provisioning-job.js';
+import { jobWorkflowId } from '../../src/workflows/ids.js';
+import { provisioningJob } from '../../src/workflows/provisioning-job.js';
 import { newJobMachine } from '../../src/workflows/job-machine.js';
 import { createJobsWorld, type JobsWorld } from './harness.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type World } from './sync-fixture.js';
-import { OnDemandTooManyMembers, provisionOnDemand, type OpenedJob } from '../../src/provisioning/index.js';
+import { provisionOnDemand, type OpenedJob } from '../../src/provisioning/index.js';
+import { OnDemandTooManyMembers } from '../../src/provisioning/on-demand-limits.js';
 
 describe('provision on demand', () => {
   let world: World;
