@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import { required, type Config } from '../config.js';
 import { connect, type DbHandle } from '../db/client.js';
 import { createLogger } from '../logger.js';
@@ -8,7 +7,6 @@ import { deriveSecretsKey } from '../provisioning/secrets.js';
 
 /** `scimflow api`: the SCIM endpoint and the admin API, with job control when Temporal is configured. */
 export async function runApi(config: Config): Promise<{ stop(): Promise<void> }> {
-  boundHeapGrowth();
   const logger = createLogger(config.logLevel);
   const handle = connect(required(config.databaseUrl, 'DATABASE_URL'));
   // job control talks to Temporal and encrypts target tokens; without both, /api/jobs is not
@@ -42,16 +40,3 @@ async function connectJobs(address: string, namespace: string, secretsKey: strin
   });
 }
 
-/**
- * The API's live heap is ~40 MB, but under load V8 lets the old generation grow to 4× that
- * between full collections (its largest growing factor, chosen because marking is cheap),
- * which took the process to ~280 MB under 50 connections. 2× keeps that peak near 210 MB;
- * CPU per request stayed within the benchmark's noise (1.5× saved 20 MB more but cost the
- * GETs ~15 % CPU in more full collections). V8 reads the factor at every full collection, so
- * setting it here, before any load, counts; NODE_OPTIONS may not carry it, and an operator's
- * own `node --heap-growing-percent=N` wins.
- */
-function boundHeapGrowth(): void {
-  if (process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) return;
-  setFlagsFromString('--heap-growing-percent=100');
-}
