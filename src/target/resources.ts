@@ -11,7 +11,7 @@ import { filterToSql, matchesAtMostOne, sortExpression } from './filter-sql.js';
 import { groupStore } from './groups.js';
 import { clientOf, query, type Executor } from './executor.js';
 import { applyMemberChanges, changeMembersOf, isSingleStatement } from './members.js';
-import { deleteRow, insertRow, lockRow, rowFields, selectRow, toStoredRow, updateRow, type RawRow, type Store, type StoredRow } from './store.js';
+import { deleteRow, insertRow, lockRow, readDocument, rowFields, selectRow, toStoredRow, updateRow, type RawRow, type Store, type StoredRow } from './store.js';
 import { userStore } from './users.js';
 
 /**
@@ -107,9 +107,8 @@ export class ResourceService {
 
   async get(scope: TenantScope, typeName: ResourceTypeName, id: string, options: ReadOptions = {}): Promise<ResourceOutcome> {
     const store = stores[typeName];
-    const row = UUID.test(id) ? await selectRow(this.sql, store, scope.tenantId, id, options.withMembers ?? true) : undefined;
-    if (!row) throw missing(store, id);
-    return this.render(scope, store, row);
+    if (!UUID.test(id)) throw missing(store, id);
+    return this.read(scope, store, id, options.withMembers ?? true);
   }
 
   async replace(scope: TenantScope, typeName: ResourceTypeName, id: string, body: unknown, options: WriteOptions = {}): Promise<ResourceOutcome> {
@@ -151,13 +150,14 @@ export class ResourceService {
   private async patchOptimistically(
     scope: TenantScope, store: Store, id: string, body: unknown, withMembers: boolean,
   ): Promise<ResourceOutcome | 'conflict' | 'locked'> {
-    const current = await selectRow(this.sql, store, scope.tenantId, id, false);
+    // the document alone: created and lastModified come back from the write
+    const current = await readDocument(this.sql, store, scope.tenantId, id);
     if (!current) throw missing(store, id);
     const result = applyPatch(store.type, current.resource, body);
     const document = result.documentChanged ? result.resource : undefined;
     const changes = result.memberChanges;
     if (changes.length === 0) {
-      if (!document) return this.withMembersIfAsked(scope, store, current, withMembers);
+      if (!document) return this.read(scope, store, id, withMembers);
       const row = await updateRow(this.sql, store, scope.tenantId, id, document, withMembers, current.version);
       return row ? this.render(scope, store, row) : 'conflict';
     }
@@ -169,6 +169,12 @@ export class ResourceService {
     const row = await changeMembersOf(this.sql, scope.tenantId, id, change);
     if (!row) throw missing(store, id);
     return this.withMembersIfAsked(scope, store, row, withMembers);
+  }
+
+  private async read(scope: TenantScope, store: Store, id: string, withMembers: boolean): Promise<ResourceOutcome> {
+    const row = await selectRow(this.sql, store, scope.tenantId, id, withMembers);
+    if (!row) throw missing(store, id);
+    return this.render(scope, store, row);
   }
 
   /** A row read without members, answered with them when they were asked for. */

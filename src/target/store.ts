@@ -152,10 +152,11 @@ class StoreStatements {
       where ${this.table}.tenant_id = ${sql.placeholder('tenantId')} and ${this.table}.id = ${sql.placeholder('id')}`);
   }
 
-  lock() {
-    return this.once<ByIdValues>('lock', () => sql`
+  /** the document and version alone; with `forUpdate`, locked until the transaction ends */
+  document(forUpdate: boolean) {
+    return this.once<ByIdValues>(`document ${forUpdate}`, () => sql`
       select resource, version from ${this.table}
-      where tenant_id = ${sql.placeholder('tenantId')} and id = ${sql.placeholder('id')} for update`);
+      where tenant_id = ${sql.placeholder('tenantId')} and id = ${sql.placeholder('id')}${forUpdate ? sql` for update` : sql``}`);
   }
 
   insert() {
@@ -221,9 +222,17 @@ export async function selectRow(tx: Executor, store: Store, tenantId: string, id
   return row && toStoredRow(row);
 }
 
+type StoredDocument = { resource: ScimResource; version: number };
+
+/** The current document and version: what a PATCH needs to work on, without the rest of the row. */
+export async function readDocument(tx: Executor, store: Store, tenantId: string, id: string): Promise<StoredDocument | undefined> {
+  const [row] = await statementsOf(store).document(false).run<StoredDocument>(tx, { tenantId, id });
+  return row;
+}
+
 /** The current document and version, locked until the transaction ends. */
-export async function lockRow(tx: Executor, store: Store, tenantId: string, id: string): Promise<{ resource: ScimResource; version: number } | undefined> {
-  const [row] = await statementsOf(store).lock().run<{ resource: ScimResource; version: number }>(tx, { tenantId, id });
+export async function lockRow(tx: Executor, store: Store, tenantId: string, id: string): Promise<StoredDocument | undefined> {
+  const [row] = await statementsOf(store).document(true).run<StoredDocument>(tx, { tenantId, id });
   return row;
 }
 
