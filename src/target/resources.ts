@@ -262,23 +262,20 @@ export class ResourceService {
     const orderBy = order ? sql`${order} ${direction} nulls last, ${t}.id` : sql`${t}.id`;
     const filtered = sql`${t}.tenant_id = ${scope.tenantId}${where ? sql` and ${where}` : sql``}`;
     // A filter (Entra's lookups) matches a few rows: read them in one pass. A listing without
-    // one, or with members, takes the page's ids (and the total) first and reads documents
-    // and members only for the rows of the page.
+    // one, or with members, takes the page's ids first and reads documents and members only
+    // for the rows of the page.
     const rows = where && !(withMembers && store.type.rowsAttribute)
-      ? await query<RawRow & { total: string }>(this.sql, sql`
-        select ${rowFields(store, false)}, count(*) over () as total from ${t} where ${filtered}
+      ? await query<RawRow>(this.sql, sql`
+        select ${rowFields(store, false)} from ${t} where ${filtered}
         order by ${orderBy} limit ${limit} offset ${offset}`)
-      : await query<RawRow & { total: string }>(this.sql, sql`
-        with page as (
-          select ${t}.id, count(*) over () as total from ${t} where ${filtered}
-          order by ${orderBy} limit ${limit} offset ${offset}
-        )
-        select ${rowFields(store, withMembers)}, page.total from page join ${t} on ${t}.id = page.id
+      : await query<RawRow>(this.sql, sql`
+        with page as (select ${t}.id from ${t} where ${filtered} order by ${orderBy} limit ${limit} offset ${offset})
+        select ${rowFields(store, withMembers)} from page join ${t} on ${t}.id = page.id
         order by ${orderBy}`);
-    return {
-      rows: rows.map(toStoredRow),
-      total: rows[0] ? Number(rows[0].total) : offset === 0 ? 0 : undefined,
-    };
+    // A page that is not full ends the results, so it tells the total without counting (a
+    // window count would make every lookup count, and every listing read all its rows).
+    const last = rows.length < limit && (rows.length > 0 || offset === 0);
+    return { rows: rows.map(toStoredRow), total: last ? offset + rows.length : undefined };
   }
 
   /** A lookup that matches at most one row needs no ordering, paging or window count. */
