@@ -88,35 +88,32 @@ export function discoveryRoutes(): ScimRoute[] {
         sendScim(res, 200, serviceProviderConfig(LIMITS, scopeOf(res).baseUrl));
       },
     },
+    ...listAndEntries('/Schemas', 'schema', SCHEMAS, schemaRepresentation,
+      // schema URNs are case-insensitive (RFC 8141 §3.1 for the NID; SCIM clients vary the rest)
+      (id) => SCHEMAS.find((s) => s.id.toLowerCase() === id.toLowerCase())),
+    ...listAndEntries('/ResourceTypes', 'resource type', RESOURCE_TYPES, resourceTypeRepresentation, resourceTypeByName),
+  ];
+}
+
+/** `/Schemas` and `/ResourceTypes`: the whole list, or one entry by its id. */
+function listAndEntries<T>(
+  path: string, what: string, entries: readonly T[],
+  represent: (entry: T, baseUrl: string) => Record<string, unknown>, find: (id: string) => T | undefined,
+): ScimRoute[] {
+  return [
     {
-      method: 'GET', path: '/Schemas',
+      method: 'GET', path,
       handle: (req, res) => {
         refuseFilter(req);
-        sendScim(res, 200, listResponse(SCHEMAS.map((s) => schemaRepresentation(s, scopeOf(res).baseUrl))));
+        sendScim(res, 200, listResponse(entries.map((entry) => represent(entry, scopeOf(res).baseUrl))));
       },
     },
     {
-      method: 'GET', path: '/Schemas/:id',
-      handle: (req, res, path) => {
-        // schema URNs are case-insensitive (RFC 8141 §3.1 for the NID; SCIM clients vary the rest)
-        const schema = SCHEMAS.find((s) => s.id.toLowerCase() === path.id!.toLowerCase());
-        if (!schema) throw notFound(`no schema "${path.id}"`);
-        sendScim(res, 200, schemaRepresentation(schema, scopeOf(res).baseUrl));
-      },
-    },
-    {
-      method: 'GET', path: '/ResourceTypes',
-      handle: (req, res) => {
-        refuseFilter(req);
-        sendScim(res, 200, listResponse(RESOURCE_TYPES.map((t) => resourceTypeRepresentation(t, scopeOf(res).baseUrl))));
-      },
-    },
-    {
-      method: 'GET', path: '/ResourceTypes/:name',
-      handle: (req, res, path) => {
-        const type = resourceTypeByName(path.name!);
-        if (!type) throw notFound(`no resource type "${path.name}"`);
-        sendScim(res, 200, resourceTypeRepresentation(type, scopeOf(res).baseUrl));
+      method: 'GET', path: `${path}/:id`,
+      handle: (_req, res, { id }) => {
+        const entry = find(id!);
+        if (!entry) throw notFound(`no ${what} "${id}"`);
+        sendScim(res, 200, represent(entry, scopeOf(res).baseUrl));
       },
     },
   ];
