@@ -48,7 +48,11 @@ const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 export function toNumber(value: ExpressionValue, functionName: string): number | null {
   if (value === null) return null;
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number') {
+    // JSON from a directory never holds these; a value that does is not a number to compute with
+    if (!Number.isFinite(value)) throw new ExpressionEvaluationError(functionName, `${value} is not a finite number`);
+    return value;
+  }
   const text = toText(value);
   if (text === null || text.trim() === '') return null;
   const trimmed = text.trim();
