@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SmtpSettings } from './notifications/email.js';
 import type { WebhookSettings } from './notifications/webhook.js';
+import { DEFAULT_POOL_SIZE } from './db/pool.js';
 
 /**
  * The one place that reads the environment. Everything else receives a typed Config.
@@ -34,10 +35,13 @@ const envSchema = z.object({
   METRICS_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(DEFAULT_POOL_SIZE),
 });
 
 export type Config = {
   databaseUrl: string | undefined;
+  /** connections each process keeps to PostgreSQL */
+  databasePoolSize: number;
   temporalAddress: string | undefined;
   temporalNamespace: string;
   port: number;
@@ -77,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalAddress: e.TEMPORAL_ADDRESS,
     temporalNamespace: e.TEMPORAL_NAMESPACE,
     port: e.PORT,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     adminToken: e.ADMIN_TOKEN,
     secretsKey: e.SECRETS_KEY,
     publicUrl: e.PUBLIC_URL,

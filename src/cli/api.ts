@@ -8,7 +8,7 @@ import { deriveSecretsKey } from '../provisioning/secrets.js';
 /** `scimflow api`: the SCIM endpoint and the admin API, with job control when Temporal is configured. */
 export async function runApi(config: Config): Promise<{ stop(): Promise<void> }> {
   const logger = createLogger(config.logLevel);
-  const handle = connect(required(config.databaseUrl, 'DATABASE_URL'));
+  const handle = connect(required(config.databaseUrl, 'DATABASE_URL'), { max: config.databasePoolSize });
   // job control talks to Temporal and encrypts target tokens; without both, /api/jobs is not
   // served and the Temporal client is never loaded (its modules are a large part of the RSS)
   const jobs = config.temporalAddress && config.secretsKey

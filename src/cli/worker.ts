@@ -13,7 +13,7 @@ import { deriveSecretsKey } from '../provisioning/secrets.js';
 /** `scimflow worker`: the production worker, with the workflow bundle `npm run build` made. */
 export async function runWorker(config: Config): Promise<{ stop(): Promise<void> }> {
   const logger = createLogger(config.logLevel);
-  const database = connect(required(config.databaseUrl, 'DATABASE_URL'));
+  const database = connect(required(config.databaseUrl, 'DATABASE_URL'), { max: config.databasePoolSize });
   try {
     const metrics = config.metricsPort === undefined ? undefined : createMetrics(database.sql);
     const runtime = await startJobRuntime({

@@ -74,7 +74,7 @@ export async function startDevStack(config: Config): Promise<DevStack> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(path.join(dataDir, 'postgres'));
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   await runMigrations(databaseUrl);
-  const handle = connect(databaseUrl);
+  const handle = connect(databaseUrl, { max: config.databasePoolSize });
 
   const adminToken = config.adminToken ?? await persistedSecret(path.join(dataDir, 'admin-token'), generateToken);
   const secretsKey = config.secretsKey ?? await persistedSecret(path.join(dataDir, 'secrets-key'), generateToken);
