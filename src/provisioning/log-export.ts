@@ -2,7 +2,8 @@ import type { LogEntry } from './logs.js';
 
 /**
  * The provisioning log as export files: NDJSON (one log entry per line, api.md's shape) and
- * CSV (RFC 4180: CRLF line ends, fields quoted when they hold a quote, comma or line break).
+ * CSV (RFC 4180: CRLF line ends, fields quoted when they hold a quote, comma or line break;
+ * text that would start a spreadsheet formula is prefixed with an apostrophe).
  * CSV is flat, so modified properties and steps travel as JSON in a column each.
  */
 
@@ -28,9 +29,16 @@ const CSV_COLUMNS: ReadonlyArray<[string, (e: LogEntry) => string | number | nul
   ['steps', (e) => JSON.stringify(e.steps)],
 ];
 
+/**
+ * Text a spreadsheet would run as a formula when the export is opened ("CSV injection"):
+ * display names and error reasons come from directories and targets, not from the admin.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function csvField(value: string | number | null): string {
   if (value === null) return '';
-  const text = String(value);
+  // a leading apostrophe makes spreadsheets show the text as text; numbers stay numbers
+  const text = typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -73,6 +73,13 @@ describe('CSV', () => {
     ['Doe, Jane', '"Doe, Jane"'],
     ['say "hi"', '"say ""hi"""'],
     ['two\r\nlines', '"two\r\nlines"'],
+    ['=HYPERLINK("https://evil.example","x")', '"\'=HYPERLINK(""https://evil.example"",""x"")"'],
+    ['+1 555 0100', "'+1 555 0100"],
+    ['-x', "'-x"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\tcmd', "'\tcmd"],
+    [-5, '-5'],
+    ['a=b', 'a=b'],
   ])('field %j → %j', (value, field) => {
     expect(csvField(value)).toBe(field);
   });
