@@ -96,9 +96,7 @@ async function watch(jobId: string): Promise<Watcher> {
   return { output: () => out, exit };
 }
 
-async function assignedUsers(prefix: string, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await world.assign(await world.user({ name: `${prefix} ${String(i).padStart(2, '0')}` }));
-}
+const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix} ${String(i).padStart(2, '0')}`);
 
 describe('scimflow jobs watch', () => {
   let jobId: string;
@@ -109,7 +107,7 @@ describe('scimflow jobs watch', () => {
     await world.waitForStatus(jobId, (s) => s.state === 'Active' && s.lastCycle !== null && s.cycle === null);
 
     const watcher = await watch(jobId);
-    await assignedUsers('Watched', 24);
+    await world.assignedUsers(numbered('Watched', 24));
     // slow creations, so the cycle lasts a few polls
     faulty.fault({ fault: { delayMs: 150 }, match: (hit) => hit.method === 'POST' });
     await world.call('POST', `/api/jobs/${jobId}/run-now`);
@@ -127,7 +125,7 @@ describe('scimflow jobs watch', () => {
   it('exits non-zero with the reason when the cycle quarantines the job', async () => {
     const watcher = await watch(jobId);
     faulty.fault({ fault: { status: 401, body: { detail: 'invalid token' } } });
-    await assignedUsers('Refused', 1);
+    await world.assignedUsers(numbered('Refused', 1));
     await world.call('POST', `/api/jobs/${jobId}/run-now`);
     const code = await watcher.exit;
     faulty.clearFaults();

@@ -27,16 +27,6 @@ const post = <T = unknown>(jobId: string, control: string, body?: unknown) => wo
 const newCycle = (jobId: string, previous: string | undefined) =>
   world.waitForStatus(jobId, (s) => s.lastCycle !== null && s.lastCycle.id !== previous && s.cycle === null);
 
-async function assignedUsers(names: string[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (const name of names) {
-    const id = await world.user({ name });
-    await world.assign(id);
-    ids.push(id);
-  }
-  return ids;
-}
-
 describe('escrow thresholds', () => {
   it('an initial cycle over the threshold prunes its escrows and pauses; an incremental one quarantines', async () => {
     // the target refuses every user whose name does not start with "ok"
@@ -44,7 +34,7 @@ describe('escrow thresholds', () => {
       fault: { status: 400, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: 'refused' } },
       match: (hit) => hit.method === 'POST' && hit.path === '/Users' && !String((hit.body as { userName?: string }).userName).startsWith('ok'),
     });
-    await assignedUsers(['Ok Olga', 'Bad Bert', 'Bad Berta', 'Bad Boris', 'Bad Bella']);
+    await world.assignedUsers(['Ok Olga', 'Bad Bert', 'Bad Berta', 'Bad Boris', 'Bad Bella']);
     const jobId = await world.createJobViaApi({}, { url: faulty.url });
     await post(jobId, 'start');
     const paused = await world.waitForStatus(jobId, (s) => s.state === 'Paused');
@@ -53,7 +43,7 @@ describe('escrow thresholds', () => {
     expect(Number(escrows!.n)).toBe(0);
 
     await post(jobId, 'resume');
-    await assignedUsers(['Bad Bruno', 'Bad Betty', 'Bad Basil']);
+    await world.assignedUsers(['Bad Bruno', 'Bad Betty', 'Bad Basil']);
     await post(jobId, 'run-now');
     const quarantined = await world.waitForStatus(jobId, (s) => s.state === 'Quarantine');
     expect(quarantined.quarantine).toMatchObject({ reason: 'EncounteredEscrowProportionThreshold', seriesCount: 0 });
@@ -72,7 +62,7 @@ describe('the accidental-deletion threshold', () => {
   let heldCycle: string;
 
   it('holds a cycle\'s disables at the threshold: AwaitingDeleteApproval, StagedDelete entries, nothing sent', async () => {
-    staff = await assignedUsers(['Dora Diaz', 'Dan Dunn', 'Dee Doyle']);
+    staff = await world.assignedUsers(['Dora Diaz', 'Dan Dunn', 'Dee Doyle']);
     jobId = await world.createJobViaApi({ deleteThreshold: 3 });
     await post(jobId, 'start');
     const first = await newCycle(jobId, undefined);
@@ -99,7 +89,7 @@ describe('the accidental-deletion threshold', () => {
   });
 
   it('provisions one user on demand within about a second, with each step', async () => {
-    const [eve] = await assignedUsers(['Eve Evans']);
+    const [eve] = await world.assignedUsers(['Eve Evans']);
     const started = Date.now();
     const res = await post<Array<{ action: string; status: string; steps: Array<{ name: string; status: string }> }>>(
       jobId, 'provision-on-demand', { userId: eve },
@@ -114,7 +104,7 @@ describe('the accidental-deletion threshold', () => {
   });
 
   it('previews a full cycle as a dry run: log entries under its cycle id, nothing changed', async () => {
-    const [frank] = await assignedUsers(['Frank Fox']);
+    const [frank] = await world.assignedUsers(['Frank Fox']);
     const [before] = await world.app.db.sql<{ watermark: number; links: string }[]>`
       select watermark, (select count(*) from provisioning_links where job_id = ${jobId}) as links from provisioning_jobs where id = ${jobId}`;
     const res = await post<{ cycleId: string }>(jobId, 'preview');

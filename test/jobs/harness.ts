@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import type { ActivityDeps } from '../../src/activities/index.js';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { createJobService, type JobService, type JobStatusResponse } from '../../src/jobs/service.js';
-import { createJobWorker } from '../../src/jobs/worker.js';
+import { createJobWorker, type JobWorkerOptions } from '../../src/jobs/worker.js';
 import { createLogger } from '../../src/logger.js';
 import { ADMIN_TOKEN } from '../support/server.js';
 import { createWorld, SECRETS_KEY, type World } from '../provisioning/sync-fixture.js';
@@ -27,7 +27,10 @@ export interface JobsWorld extends World {
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** a job created through the API, pointing at the world's SCIM target unless told otherwise */
   createJobViaApi(config?: Record<string, unknown>, target?: { url?: string; token?: string }): Promise<string>;
-  startWorker(overrides?: Partial<ActivityDeps>): Promise<RunningWorker>;
+  /** a worker on the world's task queue, stopped by close() */
+  startWorker(overrides?: Partial<ActivityDeps>, options?: Pick<JobWorkerOptions, 'metrics' | 'notifications'>): Promise<RunningWorker>;
+  /** directory users created and assigned to the application, one per name; their ids */
+  assignedUsers(names: string[]): Promise<string[]>;
   status(jobId: string): Promise<JobStatusResponse>;
   /** polls the job's status until `done` holds */
   waitForStatus(jobId: string, done: (s: JobStatusResponse) => boolean, timeoutMs?: number): Promise<JobStatusResponse>;
@@ -83,7 +86,7 @@ export async function createJobsWorld(): Promise<JobsWorld> {
       if (res.status !== 201) throw new Error(`create job: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.id;
     },
-    async startWorker(overrides = {}) {
+    async startWorker(overrides = {}, options = {}) {
       const nativeConnection = await NativeConnection.connect({ address });
       const worker = await createJobWorker({
         connection: nativeConnection,
@@ -91,18 +94,30 @@ export async function createJobsWorld(): Promise<JobsWorld> {
         taskQueue,
         activities: { engine: { db: world.app.db.db, sql: world.app.db.sql, secretsKey: SECRETS_KEY }, ...overrides },
         logger: createLogger('silent'),
+        ...options,
       });
       const running = worker.run();
+      let stopped: Promise<void> | undefined;
       const handle: RunningWorker = {
         worker,
-        async stop() {
+        // once, however often asked: a test may stop its worker before close() does
+        stop: () => stopped ??= (async () => {
           if (worker.getState() === 'RUNNING') worker.shutdown();
           await running;
           await nativeConnection.close();
-        },
+        })(),
       };
       workers.push(handle);
       return handle;
+    },
+    async assignedUsers(names) {
+      const ids: string[] = [];
+      for (const name of names) {
+        const id = await world.user({ name });
+        await world.assign(id);
+        ids.push(id);
+      }
+      return ids;
     },
     async waitForStatus(jobId, done, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,12 +1,9 @@
-import { NativeConnection } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/api/server.js';
-import { createJobWorker } from '../../src/jobs/worker.js';
 import { createLogger } from '../../src/logger.js';
 import { serveMetrics } from '../../src/metrics/http.js';
 import { createMetrics, scimRouteOf, type Metrics } from '../../src/metrics/metrics.js';
 import { createJobsWorld, type JobsWorld } from '../jobs/harness.js';
-import { SECRETS_KEY } from '../provisioning/sync-fixture.js';
 import { ADMIN_TOKEN } from '../support/server.js';
 
 /**
@@ -19,7 +16,6 @@ const METRICS_TOKEN = 'metrics-test-token-0123456789';
 let world: JobsWorld;
 let metrics: Metrics;
 let server: RunningServer;
-let stopWorker: () => Promise<void>;
 
 beforeAll(async () => {
   world = await createJobsWorld();
@@ -28,23 +24,10 @@ beforeAll(async () => {
     db: world.app.db.db, adminToken: ADMIN_TOKEN, publicUrl: undefined, logger: createLogger('silent'), jobs: world.service,
     metrics: { metrics, token: METRICS_TOKEN },
   }, 0, '127.0.0.1');
-  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker = await createJobWorker({
-    connection, namespace: 'default', taskQueue: world.taskQueue,
-    activities: { engine: { db: world.app.db.db, sql: world.app.db.sql, secretsKey: SECRETS_KEY } },
-    logger: createLogger('silent'),
-    metrics,
-  });
-  const running = worker.run();
-  stopWorker = async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
-  };
+  await world.startWorker({}, { metrics });
 }, 120_000);
 
 afterAll(async () => {
-  await stopWorker?.();
   await server?.close();
   await world?.close();
 });

@@ -1,14 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NativeConnection } from '@temporalio/worker';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { createJobWorker } from '../../src/jobs/worker.js';
-import { createLogger } from '../../src/logger.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/notifications/webhook.js';
 import { createJobsWorld, type JobsWorld } from '../jobs/harness.js';
 import { startFaultyScim, type FaultyScim } from '../support/faulty-scim.js';
-import { SECRETS_KEY } from '../provisioning/sync-fixture.js';
 
 /**
  * Notifications end to end: a job really quarantined by its target (401), over the real dev
@@ -59,24 +55,13 @@ beforeAll(async () => {
   });
   const receiverPort = await listen(receiver, () => receiver.address() as AddressInfo);
 
-  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker = await createJobWorker({
-    connection,
-    namespace: 'default',
-    taskQueue: world.taskQueue,
-    activities: { engine: { db: world.app.db.db, sql: world.app.db.sql, secretsKey: SECRETS_KEY }, thresholds: SCALED_THRESHOLDS },
-    logger: createLogger('silent'),
+  const worker = await world.startWorker({ thresholds: SCALED_THRESHOLDS }, {
     notifications: {
       smtp: { url: `smtp://127.0.0.1:${smtpPort}`, secure: false, from: 'scimflow <scimflow@example.com>' },
       webhook: { url: `http://127.0.0.1:${receiverPort}/hooks/scimflow`, secret: WEBHOOK_SECRET },
     },
   });
-  const running = worker.run();
-  stopWorker = async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
-  };
+  stopWorker = () => worker.stop();
 }, 120_000);
 
 afterAll(async () => {
@@ -86,16 +71,6 @@ afterAll(async () => {
   receiver?.close();
   await world?.close();
 });
-
-async function assignedUsers(names: string[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (const name of names) {
-    const id = await world.user({ name });
-    await world.assign(id);
-    ids.push(id);
-  }
-  return ids;
-}
 
 async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -111,14 +86,14 @@ const bodyOf = (d: Delivery) => JSON.parse(d.body) as { id: string; event: strin
 
 describe('a quarantined job', () => {
   it('is announced once by email and signed webhook across failing cycles, and again when the reason changes', async () => {
-    await assignedUsers(['Ok Alice']);
+    await world.assignedUsers(['Ok Alice']);
     const jobId = await world.createJobViaApi({ notificationEmail: 'ops@example.com' }, { url: faulty.url });
     await world.call('POST', `/api/jobs/${jobId}/start`);
     await world.waitForStatus(jobId, (s) => s.state === 'Active' && s.lastCycle !== null);
 
     // the target starts refusing the token; a change gives the next cycle a request to send
     faulty.fault({ fault: { status: 401, body: { detail: 'invalid token' } } });
-    await assignedUsers(['Ok Bob']);
+    await world.assignedUsers(['Ok Bob']);
     await world.call('POST', `/api/jobs/${jobId}/run-now`);
     await world.waitForStatus(jobId, (s) => s.state === 'Quarantine');
     await until(() => mails.length >= 1 && deliveries.length >= 1, 'the first announcement');
@@ -146,7 +121,7 @@ describe('a quarantined job', () => {
       fault: { status: 400, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: 'refused' } },
       match: (hit) => hit.method === 'POST' && hit.path === '/Users' && String((hit.body as { userName?: string }).userName).startsWith('bad'),
     });
-    await assignedUsers(['Bad Bert', 'Bad Berta', 'Bad Boris']);
+    await world.assignedUsers(['Bad Bert', 'Bad Berta', 'Bad Boris']);
     await world.call('POST', `/api/jobs/${jobId}/run-now`);
     const changed = await world.waitForStatus(jobId, (s) => s.quarantine?.reason === 'EncounteredEscrowProportionThreshold');
     expect(changed.quarantine!.seriesCount).toBe(3);
@@ -164,7 +139,7 @@ describe('a quarantined job', () => {
 describe('held deletions', () => {
   it('are announced once when the delete threshold holds a cycle\'s disables', async () => {
     const [mailsBefore, deliveriesBefore] = [mails.length, deliveries.length];
-    const staff = await assignedUsers(['Ok Dora', 'Ok Dan', 'Ok Dee']);
+    const staff = await world.assignedUsers(['Ok Dora', 'Ok Dan', 'Ok Dee']);
     const jobId = await world.createJobViaApi({ deleteThreshold: 3, notificationEmail: 'iam@example.com' });
     await world.call('POST', `/api/jobs/${jobId}/start`);
     await world.waitForStatus(jobId, (s) => s.state === 'Active' && s.lastCycle !== null);
