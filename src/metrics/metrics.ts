@@ -42,20 +42,12 @@ export function createMetrics(sql: Sql): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'scimflow_' });
 
-  const scimRequests = new Histogram({
-    name: 'scimflow_scim_requests_duration_seconds',
-    help: 'Requests answered by the SCIM service provider (/scim/v2), by route template, method and status',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const targetRequests = new Histogram({
-    name: 'scimflow_target_requests_duration_seconds',
-    help: 'Request attempts the provisioning engine sent to SCIM targets, by route template, method and status (none: no answer)',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  const requestHistogram = (name: string, help: string) =>
+    new Histogram({ name, help, labelNames: ['route', 'method', 'status'] as const, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const scimRequests = requestHistogram('scimflow_scim_requests_duration_seconds',
+    'Requests answered by the SCIM service provider (/scim/v2), by route template, method and status');
+  const targetRequests = requestHistogram('scimflow_target_requests_duration_seconds',
+    'Request attempts the provisioning engine sent to SCIM targets, by route template, method and status (none: no answer)');
   const objects = new Counter({
     name: 'scimflow_engine_objects_total',
     help: 'Objects the provisioning engine processed, by provisioning-log action and status (failures are not split by action)',
