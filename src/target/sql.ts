@@ -32,8 +32,6 @@ class Param {
   constructor(readonly value: unknown) {}
 }
 
-const EMPTY = new Fragment([''], []);
-
 export function sql(texts: TemplateStringsArray, ...values: unknown[]): Fragment {
   return new Fragment(texts, values);
 }
@@ -42,7 +40,6 @@ sql.raw = (text: string): Fragment => new Fragment([text], []);
 sql.identifier = (name: string): Identifier => new Identifier(name);
 sql.placeholder = (name: string): Placeholder => new Placeholder(name);
 sql.param = (value: unknown): Param => new Param(value);
-sql.empty = (): Fragment => EMPTY;
 sql.join = (fragments: readonly Fragment[], separator: Fragment): Fragment => {
   const texts = [''];
   const values: unknown[] = [];

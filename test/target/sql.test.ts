@@ -15,7 +15,7 @@ describe('statement fragments', () => {
     ['an array as one parameter', sql`where id = any(${sql.param(['a', 'b'])}::uuid[])`, 'where id = any($1::uuid[])', [['a', 'b']]],
     ['join with a separator', sql`set ${sql.join([sql`a = ${1}`, sql`b = ${2}`, sql`c = c + 1`], sql`, `)}`, 'set a = $1, b = $2, c = c + 1', [1, 2]],
     ['join of nothing', sql`select 1${sql.join([], sql`, `)}`, 'select 1', []],
-    ['an empty fragment', sql`select 1${sql.empty()}`, 'select 1', []],
+    ['an empty fragment', sql`select 1${sql``}`, 'select 1', []],
   ])('%s', (_, fragment, text, params) => {
     expect(render(fragment)).toEqual({ text, params });
   });
