@@ -8,13 +8,13 @@
  */
 import express from 'express';
 import postgres from 'postgres';
-import { DEFAULT_POOL_SIZE } from '../src/db/pool.js';
+import { DEFAULT_POOL_SIZE, poolOptions } from '../src/db/pool.js';
 
 const { DATABASE_URL, PORT, TENANT_ID } = process.env;
 if (!DATABASE_URL || !PORT || !TENANT_ID) throw new Error('DATABASE_URL, PORT and TENANT_ID are required');
 
-// the same pool size as the API's
-const sql = postgres(DATABASE_URL, { max: Number(process.env.DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE), onnotice: () => {} });
+// the same pool as the API's
+const sql = postgres(DATABASE_URL, poolOptions(Number(process.env.DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE)));
 const app = express();
 app.disable('x-powered-by');
 app.set('etag', false);

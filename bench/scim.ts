@@ -5,15 +5,15 @@
  * starts `scimflow api` and bench/ceiling.ts as child processes on a fresh database, drives
  * each scenario with autocannon on loopback and prints req/s, p50/p99 latency, the API's
  * RSS, and our throughput as a ratio of the ceiling's, with PASS/FAIL against the targets of
- * issue 2. Each scenario runs between two runs of the ceiling doing the same kind of work,
- * and is compared with their mean, so drift on this shared machine shows up in both
- * numbers instead of only in ours. CPU time per request of both servers is printed too:
- * it moves far less with the machine's load than req/s does.
+ * issue 2. Each scenario and the ceiling doing the same kind of work take turns in short
+ * slices (BENCH_SLICES of each, in ABBA order), so both see the same minutes of this shared
+ * machine, whose speed drifts by a fifth from one run to the next; the ratio compares their
+ * totals. CPU time per request of both servers is printed too.
  *
- * Env: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_USERS,
- * BENCH_GROUPS (1,000 small groups), BENCH_MEMBER_OPS (500), BENCH_BULK_PATCHES (5),
- * BENCH_ONLY (comma-separated: filter-username, filter-email, get-by-id, filter-group,
- * post-user, patch-user, members; or ceiling alone), BENCH_DATABASE_URL,
+ * Env: BENCH_DURATION (s per side, 10), BENCH_SLICES (5), BENCH_CONNECTIONS (50),
+ * BENCH_WARMUP (s, 2), BENCH_USERS, BENCH_GROUPS (1,000 small groups), BENCH_MEMBER_OPS
+ * (500), BENCH_BULK_PATCHES (5), BENCH_ONLY (comma-separated: filter-username,
+ * filter-email, get-by-id, filter-group, post-user, patch-user, members), BENCH_DATABASE_URL,
  * BENCH_CPU_PROF (a directory: profile the API and the ceiling with --cpu-prof into its
  * api/ and ceiling/ folders).
  */
@@ -23,8 +23,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes, randomInt } from 'node:crypto';
 import { freePort } from '../src/dev/embedded-postgres.js';
+import type { SliceResult } from 'autocannon';
 import { freshBenchDatabase } from './support/database.js';
-import { runLoad, runSequential, type HttpRequest, type LoadFigures } from './support/load.js';
+import { loadSlice, mergeSlices, runSequential, type HttpRequest, type LoadFigures } from './support/load.js';
 import { observe, startServerProcess, type ServerProcess } from './support/processes.js';
 import { failedTooOften, failureNote, formatTable, type Row } from './support/report.js';
 import { BIG_GROUP, CORE_USER, ENTERPRISE_USER, groupName, seedTenant, userName, workEmail, type SeededTenant } from './support/seed.js';
@@ -34,6 +35,7 @@ const env = process.env;
 const int = (name: string, fallback: number) => (env[name] ? Number.parseInt(env[name], 10) : fallback);
 const settings = {
   durationSec: int('BENCH_DURATION', 10),
+  slices: Math.max(1, int('BENCH_SLICES', 5)),
   connections: int('BENCH_CONNECTIONS', 50),
   warmupSec: int('BENCH_WARMUP', 2),
   users: int('BENCH_USERS', 100_000),
@@ -168,12 +170,39 @@ interface Measured extends LoadFigures {
   dbCpuUsPerRequest: number;
 }
 
-async function measure(server: ServerProcess, postmasterPid: number | undefined, token: string | undefined, next: () => HttpRequest): Promise<Measured> {
-  const load = (durationSec: number) => runLoad({ baseUrl: server.url, token, connections: settings.connections, durationSec, next });
-  if (settings.warmupSec > 0) await load(settings.warmupSec);
-  const { result, peakRssMb, cpuMs, dbCpuMs } = await observe(server, postmasterPid, () => load(settings.durationSec));
-  const perRequest = (ms: number) => (ms * 1000) / Math.max(1, result.requests);
-  return { ...result, peakRssMb, cpuUsPerRequest: perRequest(cpuMs), dbCpuUsPerRequest: perRequest(dbCpuMs) };
+interface Side {
+  server: ServerProcess;
+  token: string | undefined;
+  next: () => HttpRequest;
+}
+
+/**
+ * Our scenario and the ceiling under the same load: after a warm-up of each, they take
+ * turns in slices, ceiling first in even rounds and ours first in odd ones, so a machine
+ * that speeds up or slows down during the scenario weighs on both alike.
+ */
+async function measurePair(ours: Side, ceiling: Side, postmasterPid: number | undefined): Promise<{ ours: Measured; ceiling: Measured }> {
+  const sliceSec = settings.durationSec / settings.slices;
+  const options = (side: Side, durationSec: number) =>
+    ({ baseUrl: side.server.url, token: side.token, connections: settings.connections, durationSec, next: side.next });
+  const tally = (side: Side) => ({ side, slices: [] as SliceResult[], peakRssMb: 0, cpuMs: 0, dbCpuMs: 0 });
+  const sides = [tally(ceiling), tally(ours)];
+  if (settings.warmupSec > 0) for (const { side } of sides) await loadSlice(options(side, settings.warmupSec));
+  for (let round = 0; round < settings.slices; round++) {
+    for (const t of round % 2 === 0 ? sides : [...sides].reverse()) {
+      const { result, peakRssMb, cpuMs, dbCpuMs } = await observe(t.side.server, postmasterPid, () => loadSlice(options(t.side, sliceSec)));
+      t.slices.push(result);
+      t.peakRssMb = Math.max(t.peakRssMb, peakRssMb);
+      t.cpuMs += cpuMs;
+      t.dbCpuMs += dbCpuMs;
+    }
+  }
+  const [c, o] = sides.map((t): Measured => {
+    const figures = mergeSlices(t.slices, { baseUrl: t.side.server.url, connections: settings.connections });
+    const perRequest = (ms: number) => (ms * 1000) / Math.max(1, figures.requests);
+    return { ...figures, peakRssMb: t.peakRssMb, cpuUsPerRequest: perRequest(t.cpuMs), dbCpuUsPerRequest: perRequest(t.dbCpuMs) };
+  });
+  return { ceiling: c!, ours: o! };
 }
 
 const cpuText = (m: Measured) => `${m.cpuUsPerRequest.toFixed(0)}${Number.isNaN(m.dbCpuUsPerRequest) ? '' : ` + ${m.dbCpuUsPerRequest.toFixed(0)} db`} µs CPU/request`;
@@ -234,50 +263,32 @@ async function main(): Promise<void> {
     });
     servers.push(ceiling);
 
-    // Each of our scenarios runs between two runs of the ceiling of its kind (the run after
-    // one scenario is the run before the next), and its ratio is taken against their mean:
-    // the load others put on this machine changes by the minute, so only neighbours compare.
     const rows: Row[] = [];
-    const ceilingRuns: Array<{ kind: Kind; m: Measured }> = [];
-    const latest: Partial<Record<Kind, Measured>> = {};
-    const runCeiling = async (kind: Kind) => {
-      const s = ceilingScenarios[kind];
-      if (!ceilingRuns.some((r) => r.kind === kind)) {
-        const problem = await probe(ceiling, undefined, s.next());
-        if (problem) throw new Error(`${s.title}: ${problem}`);
-      }
-      const m = await measure(ceiling, database.postmasterPid, undefined, s.next);
-      ceilingRuns.push({ kind, m });
-      latest[kind] = m;
-      console.log(`  ${s.title}: ${m.reqPerSec.toFixed(0)} req/s, ${cpuText(m)}`);
-      return m;
-    };
-
+    const ceilingFigures: string[] = [];
     let peakRss = 0;
-    const chosen = scenarios.filter((s) => selected(s.key));
-    if (chosen.length === 0 && selected('ceiling')) for (const kind of ['get', 'get', 'write', 'write'] as const) await runCeiling(kind);
-    for (const scenario of chosen) {
+    for (const scenario of scenarios.filter((s) => selected(s.key))) {
       const minRatio = scenario.kind === 'get' ? TARGET.getRatio : TARGET.writeRatio;
       const target = `≥ ${minRatio}× ceiling`;
       const next = scenario.next(seed);
-      const problem = await probe(api, seed.token, next());
+      const bare = ceilingScenarios[scenario.kind];
+      const problem = await probe(api, seed.token, next()) ?? await probe(ceiling, undefined, bare.next());
       if (problem) {
         rows.push({ scenario: scenario.title, target, pass: false, note: problem });
         console.log(`  ${scenario.title}: skipped, ${problem}`);
         continue;
       }
-      const before = latest[scenario.kind] ?? await runCeiling(scenario.kind);
-      const m = await measure(api, database.postmasterPid, seed.token, next);
+      const pair = await measurePair({ server: api, token: seed.token, next }, { server: ceiling, token: undefined, next: bare.next }, database.postmasterPid);
+      const m = pair.ours;
       console.log(`  ${scenario.title}: ${m.reqPerSec.toFixed(0)} req/s, p99 ${m.p99Ms} ms, ${cpuText(m)}`);
-      const after = await runCeiling(scenario.kind);
-      const reference = (before.reqPerSec + after.reqPerSec) / 2;
-      const ratio = m.reqPerSec / reference;
+      console.log(`    ${bare.title}: ${pair.ceiling.reqPerSec.toFixed(0)} req/s, ${cpuText(pair.ceiling)}`);
+      ceilingFigures.push(pair.ceiling.reqPerSec.toFixed(0));
+      const ratio = m.reqPerSec / pair.ceiling.reqPerSec;
       peakRss = Math.max(peakRss, m.peakRssMb);
       rows.push({
         scenario: scenario.title, reqPerSec: m.reqPerSec, p50Ms: m.p50Ms, p99Ms: m.p99Ms, rssMb: m.peakRssMb,
         cpuUs: [m.cpuUsPerRequest, m.dbCpuUsPerRequest],
-        ceilingReqPerSec: reference,
-        ceilingCpuUs: [(before.cpuUsPerRequest + after.cpuUsPerRequest) / 2, (before.dbCpuUsPerRequest + after.dbCpuUsPerRequest) / 2],
+        ceilingReqPerSec: pair.ceiling.reqPerSec,
+        ceilingCpuUs: [pair.ceiling.cpuUsPerRequest, pair.ceiling.dbCpuUsPerRequest],
         ratio, target,
         pass: ratio >= minRatio && !failedTooOften(m.failures, m.requests), note: failureNote(m.failures, m.requests),
       });
@@ -286,11 +297,10 @@ async function main(): Promise<void> {
     if (selected('members')) rows.push(...await memberScenarios(api, seed, (rss) => { peakRss = Math.max(peakRss, rss); }));
     if (peakRss > 0) rows.push({ scenario: 'API peak RSS over all scenarios', rssMb: peakRss, target: `≤ ${TARGET.rssMb} MB`, pass: peakRss <= TARGET.rssMb });
 
-    const ceilingSummary = (kind: Kind) => ceilingRuns.filter((r) => r.kind === kind).map((r) => r.m.reqPerSec.toFixed(0)).join(', ');
-    console.log(`\nceiling runs, req/s: lookup ${ceilingSummary('get') || '-'}; insert ${ceilingSummary('write') || '-'}`);
+    console.log(`\nthe ceiling beside each scenario, req/s: ${ceilingFigures.join(', ') || '-'}`);
     console.log(formatTable(rows));
     console.log(`\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    writeFileSync(path.join(dataDir, 'scim-last.json'), JSON.stringify({ settings: { ...settings, only: settings.only && [...settings.only] }, ceilingRuns, rows }, null, 2));
+    writeFileSync(path.join(dataDir, 'scim-last.json'), JSON.stringify({ settings: { ...settings, only: settings.only && [...settings.only] }, rows }, null, 2));
     if (rows.some((r) => r.pass === false)) process.exitCode = 1;
   } finally {
     for (const server of servers) await server.stop();

@@ -24,6 +24,7 @@ declare module 'autocannon' {
     duration?: number;
     pipelining?: number;
     requests?: RequestSpec[];
+    skipAggregateResult?: boolean;
   }
 
   interface Result {
@@ -35,6 +36,17 @@ declare module 'autocannon' {
     duration: number;
   }
 
+  /** A run with `skipAggregateResult`: raw counts and encoded histograms, to merge later. */
+  export interface SliceResult {
+    totalCompletedRequests: number;
+    /** seconds */
+    duration: number;
+  }
+
+  function autocannon(options: Options & { skipAggregateResult: true }): Promise<SliceResult>;
   function autocannon(options: Options): Promise<Result>;
+  namespace autocannon {
+    function aggregateResult(results: SliceResult[], options: { url: string; connections?: number }): Result;
+  }
   export default autocannon;
 }

@@ -1,4 +1,4 @@
-import autocannon from 'autocannon';
+import autocannon, { type SliceResult } from 'autocannon';
 import { Client } from 'undici';
 
 export interface HttpRequest {
@@ -23,21 +23,25 @@ function headersFor(token: string | undefined, body: unknown): Record<string, st
   };
 }
 
-/**
- * Closed-loop load on `connections` keep-alive connections for `durationSec`; every request
- * comes fresh from `next`, so each one asks for a different user and no cache is flattered.
- */
-export async function runLoad(options: {
+export interface LoadOptions {
   baseUrl: string;
   token?: string;
   connections: number;
   durationSec: number;
   next: () => HttpRequest;
-}): Promise<LoadFigures> {
-  const result = await autocannon({
+}
+
+/**
+ * One slice of closed-loop load on `connections` keep-alive connections for `durationSec`;
+ * every request comes fresh from `next`, so each one asks for a different user and no cache
+ * is flattered. Slices of one scenario add up in `mergeSlices`.
+ */
+export function loadSlice(options: LoadOptions): Promise<SliceResult> {
+  return autocannon({
     url: options.baseUrl,
     connections: options.connections,
     duration: options.durationSec,
+    skipAggregateResult: true,
     requests: [{
       setupRequest: (raw) => {
         const request = options.next();
@@ -49,12 +53,19 @@ export async function runLoad(options: {
       },
     }],
   });
+}
+
+/** The figures of several slices taken as one run: latencies merge as histograms. */
+export function mergeSlices(slices: SliceResult[], options: { baseUrl: string; connections: number }): LoadFigures {
+  const merged = autocannon.aggregateResult(slices, { url: options.baseUrl, connections: options.connections });
+  const requests = slices.reduce((n, s) => n + s.totalCompletedRequests, 0);
+  const seconds = slices.reduce((n, s) => n + s.duration, 0);
   return {
-    reqPerSec: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    requests: result.requests.total,
-    failures: result.non2xx + result.errors + result.timeouts,
+    reqPerSec: requests / seconds,
+    p50Ms: merged.latency.p50,
+    p99Ms: merged.latency.p99,
+    requests,
+    failures: merged.non2xx + merged.errors + merged.timeouts,
   };
 }
 

@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { DEFAULT_POOL_SIZE } from './pool.js';
+import { poolOptions } from './pool.js';
 import * as schema from './schema.js';
 
 export type Database = PostgresJsDatabase<typeof schema>;
@@ -14,8 +14,7 @@ export interface DbHandle {
 
 export function connect(url: string, options: { max?: number } = {}): DbHandle {
   const sql = postgres(url, {
-    max: options.max ?? DEFAULT_POOL_SIZE,
-    onnotice: () => {},
+    ...poolOptions(options.max),
     // bigint sequence numbers (change feed positions) stay exact as strings
     types: {},
   });
