@@ -13,23 +13,21 @@ import type { Logger } from '../logger.js';
  * access line is one pino call with a flat object.
  */
 
-const LOGGING = Symbol('scimflow.requestLogging');
-
-interface Logging {
-  logger: Logger;
-  reqId: string;
-  child?: Logger;
-}
-
-type LoggedRequest = Request & { [LOGGING]?: Logging };
+// The logger each app logs to, for the getter below: one lookup when a handler logs, instead
+// of one more property on every request.
+const loggers = new WeakMap<object, Logger>();
+const children = new WeakMap<Request, Logger>();
 
 // A getter on Express's request prototype, defined once: a per-request defineProperty costs
 // microseconds (the object leaves V8's fast mode), a plain property and this getter do not.
 Object.defineProperty(express.request, 'log', {
   configurable: true,
-  get(this: LoggedRequest): Logger | undefined {
-    const logging = this[LOGGING];
-    return logging && (logging.child ??= logging.logger.child({ reqId: logging.reqId }));
+  get(this: Request): Logger | undefined {
+    const logger = this.id === undefined ? undefined : loggers.get(this.app);
+    if (!logger) return undefined;
+    let child = children.get(this);
+    if (!child) children.set(this, child = logger.child({ reqId: this.id }));
+    return child;
   },
 });
 
@@ -58,11 +56,13 @@ export function requestLog(logger: Logger): RequestHandler {
   // The access line's fields are fixed and hold no secret, so it skips the redaction pass
   // (a third of a line's cost); every other line, `req.log`'s included, keeps it.
   const access = logger.child({}, { redact: [] });
+  let registeredIn: object | undefined;
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const reqId = requestIdOf(req.get('x-request-id'));
+    const header = req.headers['x-request-id'];
+    const reqId = requestIdOf(typeof header === 'string' ? header : undefined);
     req.id = reqId;
-    (req as LoggedRequest)[LOGGING] = { logger, reqId };
+    if (registeredIn !== req.app) loggers.set(registeredIn = req.app, logger);
     res.setHeader('x-request-id', reqId);
     // mounted at the root, so this is the whole path, and the query string is not in it
     const path = req.path;

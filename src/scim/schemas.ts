@@ -447,16 +447,21 @@ export function resolveName(type: ResourceType, name: string): NamedTarget | und
   return location ? { kind: 'attribute', location } : undefined;
 }
 
+// every resource read walks these, so they are made once per type
+const locations = new WeakMap<ResourceType, readonly AttributeLocation[]>();
+
 /**
  * Every top-level attribute of a resource type with its location, in the order a
  * resource is written: common attributes (`id`, `externalId`, `meta`), core, extensions.
  */
-export function* attributeLocations(type: ResourceType): Generator<AttributeLocation> {
-  for (const index of schemaIndexes(type)) {
-    for (const attribute of index.byName.values()) {
-      yield { schema: index.schema.id, extension: index.extension, attribute };
-    }
+export function attributeLocations(type: ResourceType): readonly AttributeLocation[] {
+  let found = locations.get(type);
+  if (!found) {
+    found = schemaIndexes(type).flatMap((index) =>
+      [...index.byName.values()].map((attribute) => ({ schema: index.schema.id, extension: index.extension, attribute })));
+    locations.set(type, found);
   }
+  return found;
 }
 
 /** What filter evaluation (`matchesFilter`, `compileFilter`) needs to know about names. */
