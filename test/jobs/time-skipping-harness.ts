@@ -3,7 +3,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { temporalToolPath } from '../../src/dev/temporal.js';
-import { createJobService, type JobService, type JobStatusResponse } from '../../src/jobs/service.js';
+import { createJobService, type JobService } from '../../src/jobs/service.js';
+import { jobWorkflowId } from '../../src/workflows/ids.js';
 import type { Quarantine } from '../../src/workflows/job-machine.js';
 import { createJobWorker } from '../../src/jobs/worker.js';
 import { ensureSearchAttributes } from '../../src/jobs/temporal.js';
@@ -33,8 +34,13 @@ export interface TimeSkippingJobs {
    */
   until(jobId: string, done: (s: Recorded) => boolean): Promise<Recorded>;
   cycles(jobId: string): Promise<Array<{ kind: string; status: string; counts: Record<string, number> }>>;
-  /** The workflow's status query, asked again when the time-skipping server leaves it unanswered. */
-  statusOf(jobId: string): Promise<JobStatusResponse>;
+  /**
+   * How long the job's current run waits before its next cycle, in ms, read from the run's
+   * history once its timer is set. Not the status query: a query that reaches the workflow
+   * while it continues as new could leave the time-skipping server stuck, answering minutes
+   * later and never skipping time again.
+   */
+  nextWait(jobId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -82,12 +88,15 @@ export async function startTimeSkippingJobs(): Promise<TimeSkippingJobs> {
       throw new Error(`state never matched; last: ${JSON.stringify(last)}`);
     },
     cycles: (jobId) => world.app.db.sql`select kind, status, counts from provisioning_cycles where job_id = ${jobId} and not dry_run order by started_at`,
-    async statusOf(jobId) {
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const answer = await Promise.race([jobs.status(jobId), new Promise<null>((r) => setTimeout(() => r(null), 3_000))]);
-        if (answer) return answer;
+    async nextWait(jobId) {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const { events } = await env.client.workflow.getHandle(jobWorkflowId(jobId)).fetchHistory();
+        const timeout = events?.findLast((e) => e.timerStartedEventAttributes)?.timerStartedEventAttributes?.startToFireTimeout;
+        if (timeout) return Number(timeout.seconds ?? 0) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6);
+        await new Promise((r) => setTimeout(r, 50));
       }
-      throw new Error('the status query went unanswered');
+      throw new Error('the job never set a timer');
     },
     async close() {
       worker.shutdown();
