@@ -14,6 +14,8 @@
  * BENCH_WARMUP (s, 2), BENCH_USERS, BENCH_GROUPS (1,000 small groups), BENCH_MEMBER_OPS
  * (500), BENCH_BULK_PATCHES (5), BENCH_ONLY (comma-separated: filter-username,
  * filter-email, get-by-id, filter-group, post-user, patch-user, members), BENCH_DATABASE_URL,
+ * BENCH_AGAINST (another checkout's folder: pair each scenario with that checkout's API
+ * instead of the ceiling, to judge a change side by side; targets then do not apply),
  * BENCH_CPU_PROF (a directory: profile the API and the ceiling with --cpu-prof into its
  * api/ and ceiling/ folders).
  */
@@ -44,6 +46,7 @@ const settings = {
   bulkPatches: int('BENCH_BULK_PATCHES', 5),
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
   cpuProfDir: env.BENCH_CPU_PROF,
+  against: env.BENCH_AGAINST && path.resolve(env.BENCH_AGAINST),
 };
 
 const cpuProfArgs = (server: string) =>
@@ -253,34 +256,45 @@ async function main(): Promise<void> {
       logFile: path.join(dataDir, 'api.log'),
     });
     servers.push(api);
-    const ceilingPort = await freePort();
-    const ceiling = await startServerProcess({
-      name: 'ceiling',
-      args: [...cpuProfArgs('ceiling'), '--import', 'tsx', repoFile('bench/ceiling.ts')],
-      env: { DATABASE_URL: database.url, PORT: String(ceilingPort), TENANT_ID: seed.tenantId },
-      port: ceilingPort,
-      logFile: path.join(dataDir, 'ceiling.log'),
-    });
-    servers.push(ceiling);
+    const referencePort = await freePort();
+    const reference = await startServerProcess(settings.against
+      ? {
+          name: `scimflow api of ${settings.against}`,
+          args: [path.join(settings.against, 'bin/scimflow.js'), 'api'],
+          env: { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken, PORT: String(referencePort) },
+          port: referencePort,
+          logFile: path.join(dataDir, 'against.log'),
+        }
+      : {
+          name: 'ceiling',
+          args: [...cpuProfArgs('ceiling'), '--import', 'tsx', repoFile('bench/ceiling.ts')],
+          env: { DATABASE_URL: database.url, PORT: String(referencePort), TENANT_ID: seed.tenantId },
+          port: referencePort,
+          logFile: path.join(dataDir, 'ceiling.log'),
+        });
+    servers.push(reference);
 
     const rows: Row[] = [];
     const ceilingFigures: string[] = [];
     let peakRss = 0;
     for (const scenario of scenarios.filter((s) => selected(s.key))) {
       const minRatio = scenario.kind === 'get' ? TARGET.getRatio : TARGET.writeRatio;
-      const target = `≥ ${minRatio}× ceiling`;
+      const target = settings.against ? 'none (A/B)' : `≥ ${minRatio}× ceiling`;
       const next = scenario.next(seed);
       const bare = ceilingScenarios[scenario.kind];
-      const problem = await probe(api, seed.token, next()) ?? await probe(ceiling, undefined, bare.next());
+      const paired: Side = settings.against
+        ? { server: reference, token: seed.token, next }
+        : { server: reference, token: undefined, next: bare.next };
+      const problem = await probe(api, seed.token, next()) ?? await probe(reference, paired.token, paired.next());
       if (problem) {
         rows.push({ scenario: scenario.title, target, pass: false, note: problem });
         console.log(`  ${scenario.title}: skipped, ${problem}`);
         continue;
       }
-      const pair = await measurePair({ server: api, token: seed.token, next }, { server: ceiling, token: undefined, next: bare.next }, database.postmasterPid);
+      const pair = await measurePair({ server: api, token: seed.token, next }, paired, database.postmasterPid);
       const m = pair.ours;
       console.log(`  ${scenario.title}: ${m.reqPerSec.toFixed(0)} req/s, p99 ${m.p99Ms} ms, ${cpuText(m)}`);
-      console.log(`    ${bare.title}: ${pair.ceiling.reqPerSec.toFixed(0)} req/s, ${cpuText(pair.ceiling)}`);
+      console.log(`    ${settings.against ? reference.name : bare.title}: ${pair.ceiling.reqPerSec.toFixed(0)} req/s, ${cpuText(pair.ceiling)}`);
       ceilingFigures.push(pair.ceiling.reqPerSec.toFixed(0));
       const ratio = m.reqPerSec / pair.ceiling.reqPerSec;
       peakRss = Math.max(peakRss, m.peakRssMb);
@@ -290,14 +304,15 @@ async function main(): Promise<void> {
         ceilingReqPerSec: pair.ceiling.reqPerSec,
         ceilingCpuUs: [pair.ceiling.cpuUsPerRequest, pair.ceiling.dbCpuUsPerRequest],
         ratio, target,
-        pass: ratio >= minRatio && !failedTooOften(m.failures, m.requests), note: failureNote(m.failures, m.requests),
+        pass: settings.against ? undefined : ratio >= minRatio && !failedTooOften(m.failures, m.requests),
+        note: failureNote(m.failures, m.requests),
       });
     }
 
     if (selected('members')) rows.push(...await memberScenarios(api, seed, (rss) => { peakRss = Math.max(peakRss, rss); }));
     if (peakRss > 0) rows.push({ scenario: 'API peak RSS over all scenarios', rssMb: peakRss, target: `≤ ${TARGET.rssMb} MB`, pass: peakRss <= TARGET.rssMb });
 
-    console.log(`\nthe ceiling beside each scenario, req/s: ${ceilingFigures.join(', ') || '-'}`);
+    console.log(`\n${settings.against ? 'the other checkout' : 'the ceiling'} beside each scenario, req/s: ${ceilingFigures.join(', ') || '-'}`);
     console.log(formatTable(rows));
     console.log(`\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     writeFileSync(path.join(dataDir, 'scim-last.json'), JSON.stringify({ settings: { ...settings, only: settings.only && [...settings.only] }, rows }, null, 2));
