@@ -180,16 +180,17 @@ interface Side {
 }
 
 /**
- * Our scenario and the ceiling under the same load: after a warm-up of each, they take
- * turns in slices, ceiling first in even rounds and ours first in odd ones, so a machine
- * that speeds up or slows down during the scenario weighs on both alike.
+ * Our scenario and its reference (the ceiling, or BENCH_AGAINST's API) under the same load:
+ * after a warm-up of each, they take turns in slices, the reference first in even rounds and
+ * ours first in odd ones, so a machine that speeds up or slows down during the scenario
+ * weighs on both alike.
  */
-async function measurePair(ours: Side, ceiling: Side, postmasterPid: number | undefined): Promise<{ ours: Measured; ceiling: Measured }> {
+async function measurePair(ours: Side, reference: Side, postmasterPid: number | undefined): Promise<{ ours: Measured; reference: Measured }> {
   const sliceSec = settings.durationSec / settings.slices;
   const options = (side: Side, durationSec: number) =>
     ({ baseUrl: side.server.url, token: side.token, connections: settings.connections, durationSec, next: side.next });
   const tally = (side: Side) => ({ side, slices: [] as SliceResult[], peakRssMb: 0, cpuMs: 0, dbCpuMs: 0 });
-  const sides = [tally(ceiling), tally(ours)];
+  const sides = [tally(reference), tally(ours)];
   if (settings.warmupSec > 0) for (const { side } of sides) await loadSlice(options(side, settings.warmupSec));
   for (let round = 0; round < settings.slices; round++) {
     for (const t of round % 2 === 0 ? sides : [...sides].reverse()) {
@@ -200,12 +201,12 @@ async function measurePair(ours: Side, ceiling: Side, postmasterPid: number | un
       t.dbCpuMs += dbCpuMs;
     }
   }
-  const [c, o] = sides.map((t): Measured => {
+  const [r, o] = sides.map((t): Measured => {
     const figures = mergeSlices(t.slices, { baseUrl: t.side.server.url, connections: settings.connections });
     const perRequest = (ms: number) => (ms * 1000) / Math.max(1, figures.requests);
     return { ...figures, peakRssMb: t.peakRssMb, cpuUsPerRequest: perRequest(t.cpuMs), dbCpuUsPerRequest: perRequest(t.dbCpuMs) };
   });
-  return { ceiling: c!, ours: o! };
+  return { reference: r!, ours: o! };
 }
 
 const cpuText = (m: Measured) => `${m.cpuUsPerRequest.toFixed(0)}${Number.isNaN(m.dbCpuUsPerRequest) ? '' : ` + ${m.dbCpuUsPerRequest.toFixed(0)} db`} µs CPU/request`;
@@ -275,7 +276,6 @@ async function main(): Promise<void> {
     servers.push(reference);
 
     const rows: Row[] = [];
-    const ceilingFigures: string[] = [];
     let peakRss = 0;
     for (const scenario of scenarios.filter((s) => selected(s.key))) {
       const minRatio = scenario.kind === 'get' ? TARGET.getRatio : TARGET.writeRatio;
@@ -294,15 +294,14 @@ async function main(): Promise<void> {
       const pair = await measurePair({ server: api, token: seed.token, next }, paired, database.postmasterPid);
       const m = pair.ours;
       console.log(`  ${scenario.title}: ${m.reqPerSec.toFixed(0)} req/s, p99 ${m.p99Ms} ms, ${cpuText(m)}`);
-      console.log(`    ${settings.against ? reference.name : bare.title}: ${pair.ceiling.reqPerSec.toFixed(0)} req/s, ${cpuText(pair.ceiling)}`);
-      ceilingFigures.push(pair.ceiling.reqPerSec.toFixed(0));
-      const ratio = m.reqPerSec / pair.ceiling.reqPerSec;
+      console.log(`    ${settings.against ? reference.name : bare.title}: ${pair.reference.reqPerSec.toFixed(0)} req/s, ${cpuText(pair.reference)}`);
+      const ratio = m.reqPerSec / pair.reference.reqPerSec;
       peakRss = Math.max(peakRss, m.peakRssMb);
       rows.push({
         scenario: scenario.title, reqPerSec: m.reqPerSec, p50Ms: m.p50Ms, p99Ms: m.p99Ms, rssMb: m.peakRssMb,
         cpuUs: [m.cpuUsPerRequest, m.dbCpuUsPerRequest],
-        ceilingReqPerSec: pair.ceiling.reqPerSec,
-        ceilingCpuUs: [pair.ceiling.cpuUsPerRequest, pair.ceiling.dbCpuUsPerRequest],
+        ceilingReqPerSec: pair.reference.reqPerSec,
+        ceilingCpuUs: [pair.reference.cpuUsPerRequest, pair.reference.dbCpuUsPerRequest],
         ratio, target,
         pass: settings.against ? undefined : ratio >= minRatio && !failedTooOften(m.failures, m.requests),
         note: failureNote(m.failures, m.requests),
@@ -312,8 +311,7 @@ async function main(): Promise<void> {
     if (selected('members')) rows.push(...await memberScenarios(api, seed, (rss) => { peakRss = Math.max(peakRss, rss); }));
     if (peakRss > 0) rows.push({ scenario: 'API peak RSS over all scenarios', rssMb: peakRss, target: `≤ ${TARGET.rssMb} MB`, pass: peakRss <= TARGET.rssMb });
 
-    console.log(`\n${settings.against ? 'the other checkout' : 'the ceiling'} beside each scenario, req/s: ${ceilingFigures.join(', ') || '-'}`);
-    console.log(formatTable(rows));
+    console.log(`\n${formatTable(rows)}`);
     console.log(`\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     writeFileSync(path.join(dataDir, 'scim-last.json'), JSON.stringify({ settings: { ...settings, only: settings.only && [...settings.only] }, rows }, null, 2));
     if (rows.some((r) => r.pass === false)) process.exitCode = 1;

@@ -39,4 +39,3 @@ async function connectJobs(address: string, namespace: string, secretsKey: strin
     secretsKey: deriveSecretsKey(secretsKey),
   });
 }
-

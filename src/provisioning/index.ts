@@ -110,7 +110,6 @@ export async function runPreviewCycle(deps: EngineDeps, jobId: string, options: 
   }
 }
 
-
 /**
  * Provision on demand (entra-provisioning.md §1): one user, or one group with up to five
  * members, processed at once outside the cycle with every step logged. Deletions it decides
