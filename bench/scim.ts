@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     const reference = await startServerProcess(settings.against
       ? {
           name: `scimflow api of ${settings.against}`,
-          args: [path.join(settings.against, 'bin/scimflow.js'), 'api'],
+          args: [...cpuProfArgs('reference'), path.join(settings.against, 'bin/scimflow.js'), 'api'],
           env: { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken, PORT: String(referencePort) },
           port: referencePort,
           logFile: path.join(dataDir, 'against.log'),
