@@ -16,7 +16,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
  * `npm run bench:scim` shows what that costs.
  */
 export class ShapedRequest extends IncomingMessage {
-  // Express (app.handle, the router, parseurl's cache)
+  // Express and its middleware (app.handle, the router, parseurl's cache, body parsing)
   res: unknown = undefined;
   next: unknown = undefined;
   baseUrl: unknown = undefined;
