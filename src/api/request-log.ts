@@ -18,8 +18,8 @@ import type { Logger } from '../logger.js';
 const loggers = new WeakMap<object, Logger>();
 const children = new WeakMap<Request, Logger>();
 
-// A getter on Express's request prototype, defined once: a per-request defineProperty costs
-// microseconds (the object leaves V8's fast mode), a plain property and this getter do not.
+// A getter on Express's request prototype, defined once: any property added to a request
+// takes V8's slow path (about 2.5 µs; see shaped-messages.ts), and this getter adds none.
 Object.defineProperty(express.request, 'log', {
   configurable: true,
   get(this: Request): Logger | undefined {
